@@ -1,0 +1,40 @@
+/**
+ * Stable error codes of procvisor. The HTTP layer maps every code to a status in a
+ * `Record<ErrorCode, number>`, so a new code forces a status decision at compile time.
+ */
+export type ErrorCode =
+  | 'INVALID_JSON'
+  | 'INVALID_REQUEST'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INVALID_CHAT_ID'
+  | 'UNSUPPORTED_SIGNAL'
+  | 'PROCESS_NOT_FOUND'
+  | 'PROCESS_NOT_RUNNING'
+  | 'SPAWN_FAILED'
+  | 'SIGNAL_FAILED'
+  | 'SUPERVISOR_CLOSED'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INTERNAL';
+
+/**
+ * The one domain error of procvisor: a stable `code`, a `message` a person can act on, and an
+ * optional `detail` (usually the underlying OS or parser error text). Keeps its `cause`.
+ */
+export class SupervisorError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; detail?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SupervisorError';
+    this.code = code;
+    this.detail = options.detail;
+  }
+}
+
+/** Quotes a value the way Go's `%q` does for the ASCII strings used in messages. */
+export function quote(value: string): string {
+  return JSON.stringify(value);
+}

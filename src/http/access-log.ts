@@ -1,0 +1,32 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.js';
+import { chatLogFields, type RequestState } from './chat-context.js';
+
+/** Longest request path written to the access log. */
+const MAX_LOGGED_PATH_CHARS = 512;
+
+/**
+ * Gives each request a logger (`ctx.state.log`) and writes one access-log line when the
+ * response is done: method, path, status, duration, and the chat fields when there are any.
+ */
+export function accessLog(log: Logger): Middleware<RequestState> {
+  return async (ctx, next) => {
+    const startedAt = performance.now();
+    ctx.state.log = log;
+    try {
+      await next();
+    } finally {
+      const chat = (ctx.state as Partial<RequestState>).chat;
+      ctx.state.log.info(
+        {
+          ...(chat ? chatLogFields(chat) : {}),
+          method: ctx.method,
+          path: ctx.path.slice(0, MAX_LOGGED_PATH_CHARS),
+          status: ctx.status,
+          duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
+        },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,51 @@
+import type { Middleware } from 'koa';
+import { SupervisorError, type ErrorCode } from '../errors.js';
+import type { RequestState } from './chat-context.js';
+import { sendJson } from './json.js';
+
+/** The HTTP status of every error code; a new code does not compile until it has one. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  INVALID_JSON: 400,
+  INVALID_REQUEST: 400,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_CHAT_ID: 400,
+  UNSUPPORTED_SIGNAL: 400,
+  PROCESS_NOT_FOUND: 404,
+  PROCESS_NOT_RUNNING: 409,
+  SPAWN_FAILED: 500,
+  SIGNAL_FAILED: 500,
+  SUPERVISOR_CLOSED: 500,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INTERNAL: 500,
+};
+
+/** The error body: the reference's `{message, detail?}` plus a stable `code`. */
+export interface ErrorBody {
+  message: string;
+  detail?: string;
+  code: ErrorCode;
+}
+
+/**
+ * Outermost handler of the routes: a SupervisorError becomes its status and
+ * `{message, detail?, code}`; anything else is a 500 INTERNAL, logged with its stack.
+ */
+export function errorMiddleware(): Middleware<RequestState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof SupervisorError) {
+        const body: ErrorBody = { message: error.message, ...(error.detail ? { detail: error.detail } : {}), code: error.code };
+        const status = STATUS_BY_CODE[error.code];
+        if (status >= 500) ctx.state.log.error({ err: error, code: error.code }, 'request failed');
+        sendJson(ctx, status, body);
+        return;
+      }
+      ctx.state.log.error({ err: error }, 'unexpected error in a request handler');
+      sendJson(ctx, 500, { message: 'Internal error.', detail: 'See the service log for details.', code: 'INTERNAL' } satisfies ErrorBody);
+    }
+  };
+}

@@ -1,0 +1,28 @@
+/** Signal names of the v0 API and the OS signal each one sends. */
+export const API_SIGNALS = { kill: 'SIGKILL', terminate: 'SIGTERM' } as const satisfies Record<string, NodeJS.Signals>;
+
+export type ApiSignal = keyof typeof API_SIGNALS;
+
+/**
+ * Sends `signal` to the process group led by `pgid`. Returns false when the group no longer
+ * exists (ESRCH), true when it was signalled; throws on any other error (EPERM, a bad signal).
+ */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/** True while any process of the group led by `pgid` is alive. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    return signalGroup(pgid, 0);
+  } catch {
+    // EPERM: it exists but belongs to someone else now (pid reuse); it is not ours to track.
+    return false;
+  }
+}

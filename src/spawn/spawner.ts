@@ -1,0 +1,40 @@
+/** What to run: always `sh -c <command>`, in `cwd`, with exactly `env`. */
+export interface SpawnRequest {
+  command: string;
+  /** Working directory; `''` means inherit the service's. */
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** The facts a spawned child reports, in the order the OS delivers them. */
+export interface ChildListener {
+  /** The child runs; `pid` leads its own process group. */
+  spawned(pid: number): void;
+  /** Bytes the child wrote to stdout or stderr, in the order it wrote them. */
+  output(chunk: Buffer): void;
+  /** The shell exited: `code` is null when a signal ended it. */
+  exited(code: number | null, signal: NodeJS.Signals | null): void;
+  /** Every output pipe reached end of file (or was cut off); no `output` follows. */
+  closed(): void;
+  /** The child could not be started; nothing else follows. `message` is reference-style. */
+  failed(message: string, cause: unknown): void;
+}
+
+/** Control over one spawned child. Calls after it has closed are harmless no-ops. */
+export interface ChildHandle {
+  /**
+   * Sends a signal to the child's whole process group. A group that is already gone is not an
+   * error; any other failure throws (the caller reports it).
+   */
+  signal(signal: NodeJS.Signals): void;
+  /** Closes the output pipes now (the drain cut-off); `closed` follows. */
+  cutOff(): void;
+}
+
+/**
+ * The port between the process actor and the OS. The pipe spawner and the testing kit's fake
+ * spawner implement it; the actor does not know which one it runs.
+ */
+export interface Spawner {
+  spawn(request: SpawnRequest, listener: ChildListener): ChildHandle;
+}

@@ -1,0 +1,50 @@
+import { fromCallback } from 'xstate';
+import type { Logger } from '../logger.js';
+import type { Spawner } from '../spawn/spawner.js';
+import type { ChildCommand, ChildInput, ProcessEvent } from './process-machine.js';
+
+/**
+ * The process actor's child: spawns through `spawner`, writes output straight into the actor's
+ * buffer (no event per chunk: a snapshot per chunk would cost more than the copy), and reports
+ * spawned / exited / closed / failed as `child.*` events. If the actor stops before the child
+ * closed (supervisor shutdown, a test tearing down), the whole process group is killed.
+ */
+export function createChildLogic(spawner: Spawner, log: Logger) {
+  return fromCallback<ChildCommand, ChildInput, ProcessEvent>(({ input, sendBack, receive }) => {
+    let closed = false;
+    const handle = spawner.spawn(input.request, {
+      spawned: (pid) => sendBack({ type: 'child.spawned', pid }),
+      output: (chunk) => input.buffer.write(chunk),
+      exited: (code, signal) => sendBack({ type: 'child.exited', code, signal }),
+      closed: () => {
+        closed = true;
+        sendBack({ type: 'child.closed' });
+      },
+      failed: (message) => {
+        closed = true;
+        sendBack({ type: 'child.failed', message });
+      },
+    });
+    receive((command) => {
+      if (command.type === 'cutOff') {
+        handle.cutOff();
+        return;
+      }
+      try {
+        handle.signal(command.signal);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        sendBack({ type: 'child.signalFailed', signal: command.signal, message });
+      }
+    });
+    return () => {
+      if (closed) return;
+      try {
+        handle.signal('SIGKILL');
+      } catch (error) {
+        log.error({ err: error }, 'failed to kill the process group of a stopped actor');
+      }
+      handle.cutOff();
+    };
+  });
+}

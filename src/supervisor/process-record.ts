@@ -1,0 +1,95 @@
+import type { Actor, SnapshotFrom } from 'xstate';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { ProcessMachine } from './process-machine.js';
+
+export type ProcessActor = Actor<ProcessMachine>;
+export type ProcessSnapshot = SnapshotFrom<ProcessMachine>;
+
+/** How a wait for exit ended. */
+export type WaitOutcome = 'exited' | 'timeout' | 'aborted';
+
+/** What the client asked for, kept as it was asked. */
+export interface ProcessRequestInfo {
+  id: string;
+  command: string;
+  /** The resolved working directory (what `list` reports). */
+  workdir: string;
+  background: boolean;
+  chatId: string | null;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+}
+
+/**
+ * One supervised process: the request it came from, its actor, and the waiters blocked on its
+ * exit. Waiters cost one closure each and are woken together by a single actor subscription, so
+ * thousands of long polls on one process stay cheap; every waiter is removed when it resolves.
+ */
+export class ProcessRecord {
+  readonly info: ProcessRequestInfo;
+  readonly actor: ProcessActor;
+  readonly log: Logger;
+  private readonly exitListeners = new Set<() => void>();
+  private readonly exitedPromise: Promise<void>;
+
+  constructor(info: ProcessRequestInfo, actor: ProcessActor, log: Logger) {
+    this.info = info;
+    this.actor = actor;
+    this.log = log;
+    let resolveExited!: () => void;
+    this.exitedPromise = new Promise((resolve) => (resolveExited = resolve));
+    const subscription = actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status !== 'done') return;
+        subscription.unsubscribe();
+        resolveExited();
+        for (const listener of this.exitListeners) listener();
+        this.exitListeners.clear();
+      },
+      error: (error) => log.error({ err: error }, 'process actor failed'),
+    });
+  }
+
+  get snapshot(): ProcessSnapshot {
+    return this.actor.getSnapshot();
+  }
+
+  /** True until the actor reached `exited` (a starting process counts as running). */
+  get running(): boolean {
+    return this.actor.getSnapshot().status !== 'done';
+  }
+
+  /** Resolves once the actor reached `exited`. Never rejects. */
+  get exited(): Promise<void> {
+    return this.exitedPromise;
+  }
+
+  /** Blocked waiters right now. */
+  get waiterCount(): number {
+    return this.exitListeners.size;
+  }
+
+  /**
+   * Waits until the process exited (output drained), `timeoutMs` passed on `clock`, or `signal`
+   * aborted, whichever is first. Leaves nothing behind: the timer and the abort listener are
+   * removed whichever way it ends.
+   */
+  waitForExit(options: { timeoutMs: number; clock: Clock; signal?: AbortSignal }): Promise<WaitOutcome> {
+    if (!this.running) return Promise.resolve('exited');
+    if (options.signal?.aborted) return Promise.resolve('aborted');
+    return new Promise<WaitOutcome>((resolve) => {
+      const finish = (outcome: WaitOutcome): void => {
+        this.exitListeners.delete(onExit);
+        options.clock.clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onExit = (): void => finish('exited');
+      const onAbort = (): void => finish('aborted');
+      const timer = options.clock.setTimeout(() => finish('timeout'), options.timeoutMs);
+      this.exitListeners.add(onExit);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
