@@ -71,6 +71,7 @@ export class Supervisor {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock'>> & { envHook?: EnvHook };
+  private readonly exitListeners = new Set<(record: ProcessRecord) => void>();
   private closed = false;
   private closing: Promise<void> | null = null;
   private reapTimer: unknown = null;
@@ -145,7 +146,23 @@ export class Supervisor {
     return record;
   }
 
+  /**
+   * Calls `listener` with every process that reaches `exited` from now on (after its output
+   * drained). Returns the unsubscribe function. A throwing listener is logged, never propagated.
+   */
+  onProcessExit(listener: (record: ProcessRecord) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
   private onExited(record: ProcessRecord): void {
+    for (const listener of this.exitListeners) {
+      try {
+        listener(record);
+      } catch (error) {
+        record.log.error({ err: error }, 'a process-exit listener failed');
+      }
+    }
     const context = record.snapshot.context;
     record.log.info(
       {
