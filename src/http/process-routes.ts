@@ -30,7 +30,7 @@ export function createProcessRouter(deps: ProcessRouteDeps): Router<RequestState
 
 async function handleStart(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
   const request = toStartRequest(await readJsonBody(ctx, StartBodySchema, deps.maxBodyBytes));
-  const record = await deps.supervisor.start(request, ctx.state.chat.chatId);
+  const record = await deps.supervisor.start(request, ctx.state.chat);
   sendJson(ctx, 200, { id: record.info.id, started: true });
 }
 

@@ -17,6 +17,8 @@ export interface ProcessRequestInfo {
   workdir: string;
   background: boolean;
   chatId: string | null;
+  /** The chat's ancestors when it was started (empty for a non-chat start). */
+  ancestorChatIds: string[];
   /** Milliseconds since the epoch. */
   startedAt: number;
 }

@@ -33,6 +33,12 @@ export interface SupervisorOptions {
   shutdownGraceMs?: number;
 }
 
+/** Who started a process: a chat (and its ancestors, for git watch and logs), or nobody. */
+export interface ChatIdentity {
+  chatId: string | null;
+  ancestorChatIds: string[];
+}
+
 export interface StartRequest {
   command: string;
   workdir?: string;
@@ -104,8 +110,9 @@ export class Supervisor {
    * Starts `sh -c <command>` and resolves once it runs. Rejects with SPAWN_FAILED (the record is
    * dropped, as in the reference) or SUPERVISOR_CLOSED.
    */
-  async start(request: StartRequest, chatId: string | null = null): Promise<ProcessRecord> {
+  async start(request: StartRequest, chat: ChatIdentity | null = null): Promise<ProcessRecord> {
     if (this.closed) throw closedError();
+    const chatId = chat?.chatId ?? null;
     const id = randomUUID();
     const log = this.log.child(chatId === null ? { process_id: id } : { process_id: id, chat_id: chatId });
     const workdir = resolveWorkdir(request.workdir, this.options.workdir, this.options.home);
@@ -127,7 +134,15 @@ export class Supervisor {
         now: () => this.clock.now(),
       },
     });
-    const info = { id, command: request.command, workdir, background: request.background ?? false, chatId, startedAt: this.clock.now() };
+    const info = {
+      id,
+      command: request.command,
+      workdir,
+      background: request.background ?? false,
+      chatId,
+      ancestorChatIds: chatId === null ? [] : (chat?.ancestorChatIds ?? []),
+      startedAt: this.clock.now(),
+    };
     const record = new ProcessRecord(info, actor, log);
     // Registered before it runs, so a concurrent close() terminates it too.
     this.records.set(id, record);
