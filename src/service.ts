@@ -52,7 +52,11 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     shutdownGraceMs: config.shutdownGraceMs,
   });
   const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes });
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => {
+    // Koa answers its own errors; this only catches a failure of that machinery itself.
+    handle(req, res).catch((error: unknown) => log.error({ err: error }, 'request handling failed'));
+  });
   server.timeout = 0;
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);

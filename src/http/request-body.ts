@@ -31,6 +31,10 @@ export async function readJsonBody<TSchema extends v.GenericSchema>(ctx: Context
   } catch (error) {
     throw new SupervisorError('INVALID_JSON', 'Request body must be valid JSON.', { cause: error, detail: (error as Error).message });
   }
+  if (Array.isArray(parsed) || (parsed !== null && typeof parsed !== 'object')) {
+    const kind = Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    throw new SupervisorError('INVALID_REQUEST', 'Request body must be valid JSON.', { detail: `Expected a JSON object, got ${kind}.` });
+  }
   // Like Go's decoder, `null` decodes into an empty request.
   const result = v.safeParse(schema, parsed ?? {});
   if (!result.success) {

@@ -1,7 +1,7 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
-import { signalGroup } from './signals.js';
+import { groupAlive, signalGroup } from './signals.js';
 
 /**
  * Prepended to every command, on the same line so that the shell's line numbers stay those of
@@ -20,7 +20,7 @@ const MERGE_STDERR_PREFIX = 'exec 2>&1; ';
  * found in $PATH`), never thrown.
  */
 export function createPipeSpawner(): Spawner {
-  return { spawn: spawnPiped };
+  return { spawn: spawnPiped, signalGroup, isGroupAlive: groupAlive };
 }
 
 function spawnPiped(request: SpawnRequest, listener: ChildListener): ChildHandle {

@@ -37,4 +37,11 @@ export interface ChildHandle {
  */
 export interface Spawner {
   spawn(request: SpawnRequest, listener: ChildListener): ChildHandle;
+  /**
+   * Signals a process group this spawner started, even after its leader exited (a background
+   * grandchild may live on). Returns false if the group is gone; throws on other errors.
+   */
+  signalGroup(pgid: number, signal: NodeJS.Signals): boolean;
+  /** True while any member of the group is alive. */
+  isGroupAlive(pgid: number): boolean;
 }

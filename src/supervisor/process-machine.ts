@@ -88,7 +88,7 @@ function wireExitCode(context: ProcessContext): number {
  * goes straight from `starting` to `exited`. Entering `exited` freezes the buffer.
  */
 export const processMachine = setup({
-  types: {} as { context: ProcessContext; events: ProcessEvent; input: ProcessInput },
+  types: { context: {} as ProcessContext, events: {} as ProcessEvent, input: {} as ProcessInput },
   actors: { child: childLogicPlaceholder },
   delays: { drainTimeout: ({ context }) => context.drainTimeoutMs },
   guards: { closeSeen: ({ context }) => context.closeSeen },

@@ -3,7 +3,6 @@ import { createActor } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
-import { groupAlive, signalGroup } from '../spawn/signals.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { createChildLogic } from './child-logic.js';
 import { buildEnvironment, type EnvHook } from './environment.js';
@@ -76,6 +75,7 @@ export class Supervisor {
   private readonly machine;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly spawner: Spawner;
   private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock'>> & { envHook?: EnvHook };
   private readonly exitListeners = new Set<(record: ProcessRecord) => void>();
   private closed = false;
@@ -85,6 +85,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.clock = options.clock ?? realClock;
     this.log = options.log;
+    this.spawner = options.spawner;
     this.options = {
       buffer: { ...DEFAULT_HEAD_TAIL_SIZES, ...options.buffer },
       workdir: options.workdir ?? null,
@@ -277,7 +278,7 @@ export class Supervisor {
   private pruneGroups(): void {
     const live = new Set<number>();
     for (const record of this.records.values()) if (record.running && record.snapshot.context.pid) live.add(record.snapshot.context.pid);
-    for (const pgid of this.groups) if (!live.has(pgid) && !groupAlive(pgid)) this.groups.delete(pgid);
+    for (const pgid of this.groups) if (!live.has(pgid) && !this.spawner.isGroupAlive(pgid)) this.groups.delete(pgid);
   }
 
   private scheduleReap(): void {
@@ -315,16 +316,20 @@ export class Supervisor {
     this.log.info('supervisor closed');
   }
 
+  /** Signals the running processes through their actors, and every other group we started directly. */
   private signalAll(signal: NodeJS.Signals, running: ProcessRecord[]): void {
+    const viaActor = new Set<number>();
     for (const record of running) {
       if (!record.running) continue;
+      const pid = record.snapshot.context.pid;
+      if (pid !== null) viaActor.add(pid);
       try {
         this.signal(record.info.id, signal, null, 'shutdown');
       } catch (error) {
         record.log.error({ err: error, signal }, 'failed to signal a process during shutdown');
       }
     }
-    for (const pgid of this.groups) this.signalGroupLogged(pgid, signal);
+    for (const pgid of this.groups) if (!viaActor.has(pgid)) this.signalGroupLogged(pgid, signal);
   }
 
   /**
@@ -338,7 +343,7 @@ export class Supervisor {
 
   private signalGroupLogged(pgid: number, signal: NodeJS.Signals): void {
     try {
-      signalGroup(pgid, signal);
+      this.spawner.signalGroup(pgid, signal);
     } catch (error) {
       this.log.warn({ err: error, pgid, signal }, 'failed to signal a process group');
     }

@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { expect } from 'chai';
+import { createPipeSpawner, describeSpawnError } from '../../src/spawn/pipe-spawner.js';
+import { groupAlive, signalGroup } from '../../src/spawn/signals.js';
+import type { ChildHandle, SpawnRequest } from '../../src/spawn/spawner.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+interface Run {
+  handle: ChildHandle;
+  events: string[];
+  chunks: Buffer[];
+  pid: Promise<number>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves on `closed` or `failed` (the end of the child, whichever way). */
+  ended: Promise<string>;
+}
+
+const spawner = createPipeSpawner();
+const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+
+function run(command: string, options: Partial<SpawnRequest> = {}): Run {
+  const events: string[] = [];
+  const chunks: Buffer[] = [];
+  let onPid!: (pid: number) => void;
+  let onExit!: (value: { code: number | null; signal: NodeJS.Signals | null }) => void;
+  let onEnd!: (how: string) => void;
+  const pid = new Promise<number>((resolve) => (onPid = resolve));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => (onExit = resolve));
+  const ended = new Promise<string>((resolve) => (onEnd = resolve));
+  const handle = spawner.spawn(
+    { command, cwd: '', env, ...options },
+    {
+      spawned: (p) => {
+        events.push('spawned');
+        onPid(p);
+      },
+      output: (chunk) => chunks.push(chunk),
+      exited: (code, signal) => {
+        events.push('exited');
+        onExit({ code, signal });
+      },
+      closed: () => {
+        events.push('closed');
+        onEnd('closed');
+      },
+      failed: (message) => {
+        events.push(`failed: ${message}`);
+        onEnd('failed');
+      },
+    },
+  );
+  return { handle, events, chunks, pid, exited, ended };
+}
+
+const text = (r: Run): string => Buffer.concat(r.chunks).toString();
+
+describe('createPipeSpawner', () => {
+  it('runs sh -c and reports spawned, output, exited, closed in that order', async () => {
+    const r = run('echo hello; exit 4');
+    await r.ended;
+    expect(r.events).to.deep.equal(['spawned', 'exited', 'closed']);
+    expect(text(r)).to.equal('hello\n');
+    expect(await r.exited).to.deep.equal({ code: 4, signal: null });
+  });
+
+  it('merges stdout and stderr in the order the child wrote them', async () => {
+    const r = run('for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done');
+    await r.ended;
+    expect(text(r)).to.equal('out1\nerr1\nout2\nerr2\nout3\nerr3\nout4\nerr4\nout5\nerr5\n');
+  });
+
+  it('captures a syntax error on the first line', async () => {
+    const r = run('echo a; )');
+    await r.ended;
+    expect(text(r)).to.match(/Syntax error/);
+    expect((await r.exited).code).to.equal(2);
+  });
+
+  it('keeps the shell line numbers of the command', async () => {
+    const r = run('true\nfi');
+    await r.ended;
+    expect(text(r)).to.match(/sh: 2: Syntax error/);
+  });
+
+  it('gives stdin as an empty stream', async () => {
+    const r = run('cat; echo done');
+    await r.ended;
+    expect(text(r)).to.equal('done\n');
+  });
+
+  it('runs pipelines and reports the exit code of the last command', async () => {
+    const r = run('printf "b\\na\\n" | sort | tr a-z A-Z; false | true');
+    await r.ended;
+    expect(text(r)).to.equal('A\nB\n');
+    expect((await r.exited).code).to.equal(0);
+  });
+
+  it('runs in the requested directory with exactly the given environment', async () => {
+    const r = run('pwd; echo "$ONLY"; echo "${HOME:-unset}"', { cwd: '/tmp', env: { ONLY: 'yes', PATH: process.env.PATH ?? '' } });
+    await r.ended;
+    expect(text(r)).to.equal('/tmp\nyes\nunset\n');
+  });
+
+  it('puts the child in its own process group', async () => {
+    const r = run('ps -o pgid= -p $$');
+    const pid = await r.pid;
+    await r.ended;
+    expect(Number(text(r).trim())).to.equal(pid);
+  });
+
+  it('reports a missing working directory the way the reference does', async () => {
+    const r = run('true', { cwd: '/definitely/not/here' });
+    expect(await r.ended).to.equal('failed');
+    expect(r.events).to.deep.equal(['failed: chdir /definitely/not/here: no such file or directory']);
+  });
+
+  it('reports a missing sh the way the reference does', async () => {
+    const r = run('true', { env: { PATH: '/nonexistent' } });
+    expect(await r.ended).to.equal('failed');
+    expect(r.events).to.deep.equal(['failed: exec: "sh": executable file not found in $PATH']);
+  });
+
+  it('signals the whole group: a pipeline dies with its shell', async () => {
+    const r = run('sleep 30 | cat; echo never');
+    const pid = await r.pid;
+    r.handle.signal('SIGTERM');
+    await r.ended;
+    expect((await r.exited).signal).to.equal('SIGTERM');
+    expect(text(r)).to.equal('');
+    await waitUntil(() => !groupAlive(pid), 'the group to be gone');
+  });
+
+  it('needs SIGKILL for a process that ignores SIGTERM', async () => {
+    const r = run('trap "" TERM; echo ready; while :; do sleep 0.05; done');
+    const pid = await r.pid;
+    await waitUntil(() => text(r) === 'ready\n', 'the trap to be set');
+    r.handle.signal('SIGTERM');
+    expect(groupAlive(pid)).to.equal(true);
+    r.handle.signal('SIGKILL');
+    expect((await r.exited).signal).to.equal('SIGKILL');
+    await r.ended;
+  });
+
+  it('waits for a background grandchild that holds the pipe, and cutOff ends the wait', async () => {
+    const r = run('sleep 30 & echo started');
+    const pid = await r.pid;
+    expect((await r.exited).code).to.equal(0);
+    expect(r.events).to.deep.equal(['spawned', 'exited']);
+    r.handle.cutOff();
+    expect(await r.ended).to.equal('closed');
+    expect(text(r)).to.equal('started\n');
+    // The grandchild is still in the group; the supervisor kills it at shutdown.
+    expect(groupAlive(pid)).to.equal(true);
+    signalGroup(pid, 'SIGKILL');
+    await waitUntil(() => !groupAlive(pid), 'the grandchild to die');
+  });
+
+  it('delivers more than 10 MB of output intact', async () => {
+    const r = run('head -c 12000000 /dev/zero');
+    await r.ended;
+    expect(r.chunks.reduce((n, c) => n + c.length, 0)).to.equal(12_000_000);
+  });
+
+  it('ignores signals and cut-offs after the child closed', async () => {
+    const r = run('true');
+    await r.ended;
+    expect(() => r.handle.signal('SIGKILL')).not.to.throw();
+    expect(() => r.handle.cutOff()).not.to.throw();
+  });
+
+  it('leaves no process behind after these specs', () => {
+    let out: string;
+    try {
+      out = execFileSync('pgrep', ['-f', '^sleep 30$'], { encoding: 'utf8' });
+    } catch {
+      out = ''; // pgrep exits 1 when nothing matches
+    }
+    expect(out.trim()).to.equal('');
+  });
+});
+
+describe('describeSpawnError', () => {
+  it('names a missing directory', () => {
+    expect(describeSpawnError(Object.assign(new Error('spawn sh ENOENT'), { code: 'ENOENT' }), '/nope')).to.equal('chdir /nope: no such file or directory');
+  });
+  it('passes other errors through', () => {
+    expect(describeSpawnError(Object.assign(new Error('spawn E2BIG'), { code: 'E2BIG' }), '')).to.equal('spawn E2BIG');
+  });
+});

@@ -1,0 +1,297 @@
+import { expect } from 'chai';
+import { SupervisorError } from '../../src/errors.js';
+import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
+import { waitForState } from '../../src/testing/wait-for-state.js';
+
+const CHAT_A = '11111111-1111-4111-8111-111111111111';
+const CHAT_B = '22222222-2222-4222-8222-222222222222';
+const chat = (chatId: string, ancestorChatIds: string[] = []) => ({ chatId, ancestorChatIds });
+
+async function rejection(promise: Promise<unknown>): Promise<SupervisorError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SupervisorError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function thrown(fn: () => unknown): SupervisorError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof SupervisorError) return error;
+    throw error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('Supervisor', () => {
+  let kit: TestSupervisor;
+  beforeEach(() => {
+    kit = createTestSupervisor({ reapAfterMs: 300_000, reapIntervalMs: 30_000, drainTimeoutMs: 5000, listLimit: 3 });
+  });
+  afterEach(async () => {
+    for (const child of kit.spawner.children) if (child.isRunning) child.finish(0);
+    await kit.supervisor.close();
+  });
+
+  describe('start', () => {
+    it('resolves once the child runs and drives it starting → running → exited', async () => {
+      const record = await kit.supervisor.start({ command: 'echo hi' });
+      expect(record.snapshot.value).to.deep.equal({ running: 'alive' });
+      kit.spawner.last.write('hi\n').finish(0);
+      const snapshot = await waitForState(record, 'exited');
+      expect(snapshot.context.output?.output).to.equal('hi\n');
+      expect(record.running).to.equal(false);
+    });
+
+    it('rejects with SPAWN_FAILED and forgets the process when the spawn fails', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'true', workdir: '/nope' });
+      const child = await kit2.spawner.nextChild();
+      child.fail('chdir /nope: no such file or directory');
+      const error = await rejection(started);
+      expect(error.code).to.equal('SPAWN_FAILED');
+      expect(error.message).to.equal('Failed to start process.');
+      expect(error.detail).to.equal('start process: chdir /nope: no such file or directory');
+      expect(kit2.supervisor.list()).to.deep.equal([]);
+      await kit2.supervisor.close();
+    });
+
+    it('resolves the working directory: explicit, then configured (if it exists), then home', async () => {
+      const explicit = await kit.supervisor.start({ command: 'true', workdir: '/explicit' });
+      expect(explicit.info.workdir).to.equal('/explicit');
+      const kit2 = createTestSupervisor({ workdir: '/tmp' });
+      expect((await kit2.supervisor.start({ command: 'true' })).info.workdir).to.equal('/tmp');
+      const kit3 = createTestSupervisor({ workdir: '/does/not/exist' });
+      expect((await kit3.supervisor.start({ command: 'true' })).info.workdir).to.equal('/home/test');
+      for (const k of [kit2, kit3]) {
+        k.spawner.last.finish(0);
+        await k.supervisor.close();
+      }
+    });
+
+    it('builds the environment: service env, hook, request env, then CODER_CHAT_ID last', async () => {
+      const kit2 = createTestSupervisor({ envHook: (base) => ({ ...base, FROM_HOOK: '1', OVERRIDE: 'hook' }) });
+      await kit2.supervisor.start({ command: 'true', env: { OVERRIDE: 'request', CODER_CHAT_ID: 'spoofed' } }, chat(CHAT_A));
+      expect(kit2.spawner.last.request.env).to.deep.equal({ PATH: '/usr/bin:/bin', FROM_HOOK: '1', OVERRIDE: 'request', CODER_CHAT_ID: CHAT_A });
+      kit2.spawner.last.finish(0);
+      await kit2.supervisor.close();
+    });
+
+    it('falls back to the service env with a warning when the hook throws', async () => {
+      const kit2 = createTestSupervisor({
+        envHook: () => {
+          throw new Error('no manifest');
+        },
+      });
+      await kit2.supervisor.start({ command: 'true' });
+      expect(kit2.spawner.last.request.env).to.deep.equal({ PATH: '/usr/bin:/bin' });
+      const warning = kit2.logLines.find((line) => line.msg === 'failed to update command environment, falling back to os env');
+      expect(warning?.level).to.equal('warn');
+      kit2.spawner.last.finish(0);
+      await kit2.supervisor.close();
+    });
+
+    it('tags the per-process logger with the process and chat ids', async () => {
+      const record = await kit.supervisor.start({ command: 'true' }, chat(CHAT_A));
+      const line = kit.logLines.find((l) => l.msg === 'process started');
+      expect(line).to.include({ process_id: record.info.id, chat_id: CHAT_A });
+    });
+
+    it('refuses to start after close', async () => {
+      await kit.supervisor.close();
+      const error = await rejection(kit.supervisor.start({ command: 'true' }));
+      expect(error.code).to.equal('SUPERVISOR_CLOSED');
+      expect(error.detail).to.equal('manager is closed');
+    });
+  });
+
+  describe('list', () => {
+    it('lists running first, then newest first, capped at listLimit', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        kit.clock.increment(1000);
+        ids.push((await kit.supervisor.start({ command: `c${i}` })).info.id);
+      }
+      kit.spawner.children[3]?.finish(0); // the newest exits
+      const listed = kit.supervisor.list().map((r) => r.info.id);
+      expect(listed).to.deep.equal([ids[2], ids[1], ids[0]]);
+    });
+
+    it('shows a chat caller only its own chat, and non-chat callers everything', async () => {
+      const a = await kit.supervisor.start({ command: 'a' }, chat(CHAT_A));
+      const b = await kit.supervisor.start({ command: 'b' }, chat(CHAT_B));
+      const none = await kit.supervisor.start({ command: 'none' });
+      expect(kit.supervisor.list(CHAT_A).map((r) => r.info.id)).to.deep.equal([a.info.id]);
+      expect(kit.supervisor.list(null).map((r) => r.info.id)).to.have.members([a.info.id, b.info.id, none.info.id]);
+    });
+
+    it('reaps exited processes strictly after reapAfterMs', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.finish(0);
+      kit.clock.increment(300_000);
+      expect(kit.supervisor.list()).to.have.length(1);
+      kit.clock.increment(1);
+      expect(kit.supervisor.list()).to.have.length(0);
+      expect(() => kit.supervisor.get(record.info.id)).to.throw(SupervisorError);
+    });
+  });
+
+  describe('reaping on a timer', () => {
+    it('drops old exited records without any list call', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.finish(0);
+      kit.clock.increment(300_000 + 30_000);
+      expect(thrown(() => kit.supervisor.get(record.info.id)).code).to.equal('PROCESS_NOT_FOUND');
+    });
+
+    it('keeps at most maxExitedRecords exited records, dropping the oldest', async () => {
+      const kit2 = createTestSupervisor({ maxExitedRecords: 2 });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        ids.push((await kit2.supervisor.start({ command: 'true' })).info.id);
+        kit2.spawner.last.finish(0);
+        kit2.clock.increment(10);
+      }
+      expect(kit2.supervisor.reap()).to.equal(1);
+      expect(() => kit2.supervisor.get(ids[0] ?? '')).to.throw(SupervisorError);
+      expect(kit2.supervisor.get(ids[2] ?? '').info.id).to.equal(ids[2]);
+      await kit2.supervisor.close();
+    });
+  });
+
+  describe('get', () => {
+    it('hides another chat\'s process but shows untagged ones to everybody', async () => {
+      const a = await kit.supervisor.start({ command: 'a' }, chat(CHAT_A));
+      const none = await kit.supervisor.start({ command: 'none' });
+      expect(thrown(() => kit.supervisor.get(a.info.id, CHAT_B)).message).to.equal(`Process "${a.info.id}" not found.`);
+      expect(kit.supervisor.get(a.info.id, CHAT_A)).to.equal(a);
+      expect(kit.supervisor.get(a.info.id, null)).to.equal(a);
+      expect(kit.supervisor.get(none.info.id, CHAT_B)).to.equal(none);
+    });
+  });
+
+  describe('signal', () => {
+    it('sends the signal to the child and records a requested end', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep 100' });
+      kit.supervisor.signal(record.info.id, 'SIGKILL');
+      expect(kit.spawner.last.signals).to.deep.equal(['SIGKILL']);
+      const context = (await waitForState(record, 'exited')).context;
+      expect(context).to.include({ exitCode: -1, exitSignal: 'SIGKILL', exitReason: 'requested' });
+    });
+
+    it('answers PROCESS_NOT_RUNNING once the process exited, and PROCESS_NOT_FOUND for unknown ids', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.finish(0);
+      expect(thrown(() => kit.supervisor.signal(record.info.id, 'SIGTERM')).message).to.equal(`Process "${record.info.id}" is not running.`);
+      expect(thrown(() => kit.supervisor.signal('nope', 'SIGTERM')).code).to.equal('PROCESS_NOT_FOUND');
+    });
+
+    it('reports a failed delivery as SIGNAL_FAILED with the OS error', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.onSignal = 'throw';
+      const error = thrown(() => kit.supervisor.signal(record.info.id, 'SIGTERM'));
+      expect(error.code).to.equal('SIGNAL_FAILED');
+      expect(error.detail).to.equal('kill EPERM');
+    });
+  });
+
+  describe('waitForExit', () => {
+    it('wakes every waiter on exit and leaves none registered', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep' });
+      const waits = Array.from({ length: 100 }, () => kit.supervisor.waitForExit(record, 300_000));
+      expect(kit.supervisor.stats().waiters).to.equal(100);
+      kit.spawner.last.finish(0);
+      expect(new Set(await Promise.all(waits))).to.deep.equal(new Set(['exited']));
+      expect(kit.supervisor.stats().waiters).to.equal(0);
+    });
+
+    it('does not wake on output, only on exit after the drain', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep' });
+      let outcome: string | null = null;
+      const wait = kit.supervisor.waitForExit(record, 300_000).then((o) => (outcome = o));
+      kit.spawner.last.write('partial').exit(0);
+      await Promise.resolve();
+      expect(outcome).to.equal(null);
+      kit.spawner.last.close();
+      await wait;
+      expect(outcome).to.equal('exited');
+    });
+
+    it('times out at the cap on the injected clock', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep' });
+      const wait = kit.supervisor.waitForExit(record, 300_000);
+      kit.clock.increment(300_000);
+      expect(await wait).to.equal('timeout');
+      expect(kit.supervisor.stats().waiters).to.equal(0);
+    });
+
+    it('releases the waiter when aborted', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep' });
+      const abort = new AbortController();
+      const wait = kit.supervisor.waitForExit(record, 300_000, abort.signal);
+      abort.abort();
+      expect(await wait).to.equal('aborted');
+      expect(kit.supervisor.stats().waiters).to.equal(0);
+    });
+
+    it('resolves at once for an exited process', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.finish(0);
+      expect(await kit.supervisor.waitForExit(record, 1)).to.equal('exited');
+    });
+
+    it('resolves after the drain cut-off when a grandchild holds the pipes', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep 100 & echo hi' });
+      const wait = kit.supervisor.waitForExit(record, 300_000);
+      kit.spawner.last.write('hi\n').exit(0);
+      kit.clock.increment(5000);
+      expect(await wait).to.equal('exited');
+      expect(kit.spawner.last.cutOffs).to.equal(1);
+      expect(record.snapshot.context).to.include({ exitCode: -1, exitReason: 'drain_cutoff' });
+    });
+  });
+
+  describe('close', () => {
+    it('terminates every running process, kills the ones that ignore SIGTERM after the grace, and keeps records readable', async () => {
+      const polite = await kit.supervisor.start({ command: 'sleep 1' });
+      const stubborn = await kit.supervisor.start({ command: 'trap "" TERM; sleep 1' });
+      kit.spawner.children[1]!.onSignal = 'ignore';
+      const closed = kit.supervisor.close();
+      expect(kit.spawner.children[0]?.signals).to.deep.equal(['SIGTERM']);
+      expect(stubborn.running).to.equal(true);
+      kit.spawner.children[1]!.onSignal = 'die';
+      kit.clock.increment(3000);
+      await closed;
+      expect(kit.spawner.children[1]?.signals).to.deep.equal(['SIGTERM', 'SIGKILL']);
+      expect(polite.snapshot.context.exitReason).to.equal('shutdown');
+      expect(stubborn.snapshot.context.exitReason).to.equal('shutdown');
+      expect(kit.supervisor.get(polite.info.id)).to.equal(polite);
+    });
+
+    it('is idempotent', async () => {
+      const first = kit.supervisor.close();
+      expect(kit.supervisor.close()).to.equal(first);
+      await first;
+    });
+  });
+
+  describe('onProcessExit', () => {
+    it('calls listeners with each exited record, and survives a throwing one', async () => {
+      const seen: string[] = [];
+      kit.supervisor.onProcessExit(() => {
+        throw new Error('boom');
+      });
+      kit.supervisor.onProcessExit((record) => seen.push(record.info.id));
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.finish(0);
+      await record.exited;
+      await Promise.resolve();
+      expect(seen).to.deep.equal([record.info.id]);
+      expect(kit.logLines.some((l) => l.msg === 'a process-exit listener failed')).to.equal(true);
+    });
+  });
+});
