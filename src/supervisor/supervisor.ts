@@ -115,7 +115,12 @@ export class Supervisor {
     if (this.closed) throw closedError();
     const chatId = chat?.chatId ?? null;
     const id = randomUUID();
-    const log = this.log.child(chatId === null ? { process_id: id } : { process_id: id, chat_id: chatId });
+    const ancestorChatIds = chatId === null ? [] : (chat?.ancestorChatIds ?? []);
+    const log = this.log.child({
+      process_id: id,
+      ...(chatId === null ? {} : { chat_id: chatId }),
+      ...(ancestorChatIds.length > 0 ? { ancestor_chat_ids: ancestorChatIds } : {}),
+    });
     const workdir = resolveWorkdir(request.workdir, this.options.workdir, this.options.home);
     const env = await buildEnvironment({
       serviceEnv: this.options.serviceEnv(),
@@ -141,7 +146,7 @@ export class Supervisor {
       workdir,
       background: request.background ?? false,
       chatId,
-      ancestorChatIds: chatId === null ? [] : (chat?.ancestorChatIds ?? []),
+      ancestorChatIds,
       startedAt: this.clock.now(),
     };
     const record = new ProcessRecord(info, actor, log);

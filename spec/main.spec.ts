@@ -1,0 +1,55 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { expect } from 'chai';
+import { waitUntil } from './helpers/wait-until.js';
+
+const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+
+function pgrep(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Runs the real entry point; resolves with its URL once it logs "procvisor listening". */
+async function launch(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; lines: Record<string, unknown>[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`service exited early with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      lines.push(parsed);
+      if (parsed.msg === 'procvisor listening') resolve(String(parsed.url));
+    });
+  });
+  return { child, url, lines };
+}
+
+describe('main', () => {
+  it('serves with the defaults and shuts down cleanly on SIGTERM: exit 0, no process left', async () => {
+    const { child, url, lines } = await launch({});
+    expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const started = await fetch(`${url}/api/v0/processes/start`, { method: 'POST', body: JSON.stringify({ command: 'sleep 36 & sleep 37' }) });
+    expect(started.status).to.equal(200);
+    await waitUntil(() => pgrep('^sleep 37$') !== '', 'the command to run');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code).to.equal(0);
+    expect(pgrep('^sleep 3[67]$')).to.equal('');
+    expect(lines.some((l) => l.msg === 'shutdown complete')).to.equal(true);
+  });
+
+  it('refuses a bad configuration with a message naming the setting', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/Invalid configuration: port: /);
+  });
+});
