@@ -45,7 +45,7 @@ describe('processMachine (all paths)', () => {
     const toExited = paths.filter((path) => path.state.status === 'done');
     expect(toExited.length).to.be.greaterThan(0);
     for (const path of toExited) {
-      const types = path.steps.map((step) => step.event.type);
+      const types: string[] = path.steps.map((step) => step.event.type);
       const failed = types.includes('child.failed');
       const exitedAndClosed = types.includes('child.exited') && types.includes('child.closed');
       expect(failed || exitedAndClosed, `path: ${types.join(' → ')}`).to.equal(true);
