@@ -20,7 +20,7 @@ async function launch(env: Record<string, string>): Promise<{ child: ChildProces
   const lines: Record<string, unknown>[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`service exited early with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       lines.push(parsed);
       if (parsed.msg === 'procvisor listening') resolve(String(parsed.url));
