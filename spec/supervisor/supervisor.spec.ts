@@ -279,6 +279,28 @@ describe('Supervisor', () => {
     });
   });
 
+  describe('history and inspection', () => {
+    it('records each event with the state it led to', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.exit(0).close();
+      expect(record.history.map((h) => `${h.type} → ${h.state}`)).to.deep.equal([
+        'xstate.init → starting',
+        'child.spawned → running.alive',
+        'child.exited → running.draining',
+        'child.closed → exited',
+      ]);
+    });
+
+    it('forwards every inspection event when an inspector is given', async () => {
+      const types = new Set<string>();
+      const kit2 = createTestSupervisor({ inspect: (event) => types.add(event.type) });
+      await kit2.supervisor.start({ command: 'true' });
+      kit2.spawner.last.finish(0);
+      expect([...types]).to.include.members(['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
+      await kit2.supervisor.close();
+    });
+  });
+
   describe('onProcessExit', () => {
     it('calls listeners with each exited record, and survives a throwing one', async () => {
       const seen: string[] = [];
@@ -291,7 +313,7 @@ describe('Supervisor', () => {
       await record.exited;
       await Promise.resolve();
       expect(seen).to.deep.equal([record.info.id]);
-      expect(kit.logLines.some((l) => l.msg === 'a process-exit listener failed')).to.equal(true);
+      expect(kit.logLines.some((l) => l.msg === 'a process listener failed')).to.equal(true);
     });
   });
 });

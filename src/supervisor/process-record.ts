@@ -23,6 +23,28 @@ export interface ProcessRequestInfo {
   startedAt: number;
 }
 
+/** One entry of a process's event history: an event the actor received, and the state after it. */
+export interface HistoryEntry {
+  /** Milliseconds since the epoch. */
+  at: number;
+  type: string;
+  /** The state value after the event, as a dotted path (`running.draining`). */
+  state: string;
+}
+
+/** Events kept per process for inspection; older ones are dropped. */
+export const MAX_HISTORY_ENTRIES = 64;
+
+/** `{running: 'draining'}` → `running.draining`. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [key, inner] = Object.entries(value)[0] ?? ['', ''];
+    return `${key}.${stateName(inner)}`;
+  }
+  return String(value);
+}
+
 /**
  * One supervised process: the request it came from, its actor, and the waiters blocked on its
  * exit. Waiters cost one closure each and are woken together by a single actor subscription, so
@@ -33,6 +55,7 @@ export class ProcessRecord {
   readonly actor: ProcessActor;
   readonly log: Logger;
   private readonly exitListeners = new Set<() => void>();
+  private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;
 
   constructor(info: ProcessRequestInfo, actor: ProcessActor, log: Logger) {
@@ -65,6 +88,17 @@ export class ProcessRecord {
   /** Resolves once the actor reached `exited`. Never rejects. */
   get exited(): Promise<void> {
     return this.exitedPromise;
+  }
+
+  /** The last MAX_HISTORY_ENTRIES events the actor received, oldest first. */
+  get history(): readonly HistoryEntry[] {
+    return this.historyEntries;
+  }
+
+  /** Appends to the bounded history (called from the actor's inspection hook). */
+  recordEvent(entry: HistoryEntry): void {
+    this.historyEntries.push(entry);
+    if (this.historyEntries.length > MAX_HISTORY_ENTRIES) this.historyEntries.shift();
   }
 
   /** Blocked waiters right now. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createActor } from 'xstate';
+import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
@@ -8,7 +8,7 @@ import { createChildLogic } from './child-logic.js';
 import { buildEnvironment, type EnvHook } from './environment.js';
 import { DEFAULT_HEAD_TAIL_SIZES, HeadTailBuffer, type HeadTailSizes } from './head-tail-buffer.js';
 import { processMachine, type SignalOrigin } from './process-machine.js';
-import { ProcessRecord, type WaitOutcome } from './process-record.js';
+import { ProcessRecord, stateName, type WaitOutcome } from './process-record.js';
 import { resolveWorkdir } from './workdir.js';
 
 /** Settings of a supervisor; every bound has a default equal to the reference's. */
@@ -30,6 +30,11 @@ export interface SupervisorOptions {
   maxExitedRecords?: number;
   listLimit?: number;
   shutdownGraceMs?: number;
+  /**
+   * Receives every xstate inspection event of every process actor (the Stately inspector
+   * protocol). Off by default; when off, only the bounded per-process history is recorded.
+   */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** Who started a process: a chat (and its ancestors, for git watch and logs), or nobody. */
@@ -76,7 +81,9 @@ export class Supervisor {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly spawner: Spawner;
-  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock'>> & { envHook?: EnvHook };
+  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock' | 'inspect'>> & { envHook?: EnvHook };
+  private readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  private readonly startListeners = new Set<(record: ProcessRecord) => void>();
   private readonly exitListeners = new Set<(record: ProcessRecord) => void>();
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -86,6 +93,7 @@ export class Supervisor {
     this.clock = options.clock ?? realClock;
     this.log = options.log;
     this.spawner = options.spawner;
+    this.inspect = options.inspect;
     this.options = {
       buffer: { ...DEFAULT_HEAD_TAIL_SIZES, ...options.buffer },
       workdir: options.workdir ?? null,
@@ -130,9 +138,18 @@ export class Supervisor {
       log,
     });
     if (this.closed) throw closedError();
+    let record: ProcessRecord | undefined;
     const actor = createActor(this.machine, {
       id,
       clock: this.clock,
+      inspect: (event) => {
+        // Events arrive during createActor() too, before `record` exists; those are the
+        // actor's own creation, which the history does not need.
+        if (event.type === '@xstate.snapshot' && event.actorRef === record?.actor) {
+          record.recordEvent({ at: this.clock.now(), type: event.event.type, state: stateName((event.snapshot as { value?: unknown }).value) });
+        }
+        this.inspect?.(event);
+      },
       input: {
         request: { command: request.command, cwd: workdir, env },
         buffer: new HeadTailBuffer(this.options.buffer),
@@ -149,7 +166,7 @@ export class Supervisor {
       ancestorChatIds,
       startedAt: this.clock.now(),
     };
-    const record = new ProcessRecord(info, actor, log);
+    record = new ProcessRecord(info, actor, log);
     // Registered before it runs, so a concurrent close() terminates it too.
     this.records.set(id, record);
     actor.start();
@@ -162,6 +179,7 @@ export class Supervisor {
     }
     if (context.pid !== null && context.pid > 0) this.groups.add(context.pid);
     log.info({ command: truncate(request.command), workdir, pid: context.pid, background: info.background }, 'process started');
+    this.notify(this.startListeners, record);
     record.exited.then(() => this.onExited(record), (error: unknown) => log.error({ err: error }, 'exit watcher failed'));
     if (this.closed) throw closedError();
     return record;
@@ -176,14 +194,29 @@ export class Supervisor {
     return () => this.exitListeners.delete(listener);
   }
 
-  private onExited(record: ProcessRecord): void {
-    for (const listener of this.exitListeners) {
+  /** Calls `listener` with every process that starts running from now on. Returns the unsubscribe. */
+  onProcessStart(listener: (record: ProcessRecord) => void): () => void {
+    this.startListeners.add(listener);
+    return () => this.startListeners.delete(listener);
+  }
+
+  /** Every record held now (running and exited), in start order. */
+  all(): ProcessRecord[] {
+    return [...this.records.values()];
+  }
+
+  private notify(listeners: Set<(record: ProcessRecord) => void>, record: ProcessRecord): void {
+    for (const listener of listeners) {
       try {
         listener(record);
       } catch (error) {
-        record.log.error({ err: error }, 'a process-exit listener failed');
+        record.log.error({ err: error }, 'a process listener failed');
       }
     }
+  }
+
+  private onExited(record: ProcessRecord): void {
+    this.notify(this.exitListeners, record);
     const context = record.snapshot.context;
     record.log.info(
       {
