@@ -39,7 +39,7 @@ export const MAX_HISTORY_ENTRIES = 64;
 export function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
-    const [key, inner] = Object.entries(value)[0] ?? ['', ''];
+    const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
     return `${key}.${stateName(inner)}`;
   }
   return String(value);

@@ -138,15 +138,15 @@ export class Supervisor {
       log,
     });
     if (this.closed) throw closedError();
-    let record: ProcessRecord | undefined;
+    const created: { record?: ProcessRecord } = {};
     const actor = createActor(this.machine, {
       id,
       clock: this.clock,
       inspect: (event) => {
-        // Events arrive during createActor() too, before `record` exists; those are the
+        // Events arrive during createActor() too, before the record exists; those are the
         // actor's own creation, which the history does not need.
-        if (event.type === '@xstate.snapshot' && event.actorRef === record?.actor) {
-          record.recordEvent({ at: this.clock.now(), type: event.event.type, state: stateName((event.snapshot as { value?: unknown }).value) });
+        if (event.type === '@xstate.snapshot' && created.record && event.actorRef === created.record.actor) {
+          created.record.recordEvent({ at: this.clock.now(), type: event.event.type, state: stateName((event.snapshot as { value?: unknown }).value) });
         }
         this.inspect?.(event);
       },
@@ -166,7 +166,8 @@ export class Supervisor {
       ancestorChatIds,
       startedAt: this.clock.now(),
     };
-    record = new ProcessRecord(info, actor, log);
+    const record = new ProcessRecord(info, actor, log);
+    created.record = record;
     // Registered before it runs, so a concurrent close() terminates it too.
     this.records.set(id, record);
     actor.start();
