@@ -54,6 +54,8 @@ export class ProcessRecord {
   readonly info: ProcessRequestInfo;
   readonly actor: ProcessActor;
   readonly log: Logger;
+  /** Wall time from asking the spawner to the child running (or failing), ms; null while starting. */
+  spawnDurationMs: number | null = null;
   private readonly exitListeners = new Set<() => void>();
   private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;

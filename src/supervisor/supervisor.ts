@@ -170,8 +170,10 @@ export class Supervisor {
     created.record = record;
     // Registered before it runs, so a concurrent close() terminates it too.
     this.records.set(id, record);
+    const spawnStartedAt = performance.now();
     actor.start();
     await leftStarting(record);
+    record.spawnDurationMs = performance.now() - spawnStartedAt;
     const context = record.snapshot.context;
     if (context.spawnError !== null) {
       this.records.delete(id);
