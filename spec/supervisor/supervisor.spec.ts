@@ -40,7 +40,7 @@ describe('Supervisor', () => {
   describe('start', () => {
     it('resolves once the child runs and drives it starting → running → exited', async () => {
       const record = await kit.supervisor.start({ command: 'echo hi' });
-      expect(record.snapshot.value).to.deep.equal({ running: 'alive' });
+      expect(record.snapshot.value).to.deep.equal({ running: { lifecycle: 'alive', watchdog: 'unwatched' } });
       kit.spawner.last.write('hi\n').finish(0);
       const snapshot = await waitForState(record, 'exited');
       expect(snapshot.context.output?.output).to.equal('hi\n');
@@ -285,8 +285,8 @@ describe('Supervisor', () => {
       kit.spawner.last.exit(0).close();
       expect(record.history.map((h) => `${h.type} → ${h.state}`)).to.deep.equal([
         'xstate.init → starting',
-        'child.spawned → running.alive',
-        'child.exited → running.draining',
+        'child.spawned → running.lifecycle.alive, running.watchdog.unwatched',
+        'child.exited → running.lifecycle.draining, running.watchdog.unwatched',
         'child.closed → exited',
       ]);
     });

@@ -1,6 +1,7 @@
 import type { Actor, SnapshotFrom } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { PtyOptions } from '../spawn/spawner.js';
 import type { ProcessMachine } from './process-machine.js';
 
 export type ProcessActor = Actor<ProcessMachine>;
@@ -21,6 +22,12 @@ export interface ProcessRequestInfo {
   ancestorChatIds: string[];
   /** Milliseconds since the epoch. */
   startedAt: number;
+  /** Input can be sent (stdin kept open, or a terminal). */
+  stdin: boolean;
+  pty: PtyOptions | null;
+  timeoutMs: number | null;
+  idleTimeoutMs: number | null;
+  clientToken: string | null;
 }
 
 /** One entry of a process's event history: an event the actor received, and the state after it. */
@@ -35,14 +42,20 @@ export interface HistoryEntry {
 /** Events kept per process for inspection; older ones are dropped. */
 export const MAX_HISTORY_ENTRIES = 64;
 
-/** `{running: 'draining'}` → `running.draining`. */
+/**
+ * A state value as dotted leaf paths: `{running: {lifecycle: 'alive', watchdog: 'unwatched'}}`
+ * → `running.lifecycle.alive, running.watchdog.unwatched`.
+ */
 export function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
+  return leafPaths(value).join(', ');
+}
+
+function leafPaths(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
   if (value && typeof value === 'object') {
-    const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
-    return `${key}.${stateName(inner)}`;
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => leafPaths(inner).map((leaf) => `${key}.${leaf}`));
   }
-  return String(value);
+  return [String(value)];
 }
 
 /**
