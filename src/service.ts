@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
-import { createPipeSpawner } from './spawn/pipe-spawner.js';
+import { createProcessSpawner } from './spawn/process-spawner.js';
 import { defaultPriority } from './spawn/priority.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
@@ -39,7 +39,7 @@ export interface ServiceDeps {
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
   const supervisor = new Supervisor({
-    spawner: deps.spawner ?? createPipeSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
+    spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.envHook ? { envHook: deps.envHook } : {}),
