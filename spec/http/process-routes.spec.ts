@@ -15,6 +15,17 @@ interface OutputResponse {
 }
 interface ListResponse { processes: Record<string, unknown>[] }
 
+/** Checks an exited body's `duration_ms` and returns the body without it. */
+function withoutDuration(body: OutputResponse & { duration_ms?: number }): OutputResponse {
+  if (body.running) {
+    expect(body).not.to.have.property('duration_ms');
+    return body;
+  }
+  const { duration_ms: duration, ...rest } = body;
+  expect(duration).to.be.a('number').at.least(0);
+  return rest;
+}
+
 const CHAT_A = '11111111-1111-4111-8111-111111111111';
 const CHAT_B = '22222222-2222-4222-8222-222222222222';
 const PARENT = '33333333-3333-4333-8333-333333333333';
@@ -50,10 +61,11 @@ describe('process routes', () => {
     return { status: response.status, body: (await response.json()) as OutputResponse };
   }
 
+  /** Waits for the exit; checks `duration_ms` and leaves it out, so bodies compare exactly. */
   async function waitOutput(id: string, headers: Record<string, string> = {}): Promise<OutputResponse> {
     const { status, body } = await output(id, '?wait=true', headers);
     expect(status).to.equal(200);
-    return body;
+    return withoutDuration(body);
   }
 
   async function expectError(response: Response, status: number, message: string, code: string, detail?: RegExp | string): Promise<void> {
@@ -130,7 +142,7 @@ describe('process routes', () => {
       const body = (await response.json()) as ListResponse;
       expect(body.processes).to.have.length(1);
       const entry = body.processes[0]!;
-      expect(Object.keys(entry)).to.deep.equal(['id', 'command', 'workdir', 'background', 'running', 'exit_code', 'exit_reason', 'started_at_unix', 'exited_at_unix']);
+      expect(Object.keys(entry)).to.deep.equal(['id', 'command', 'workdir', 'background', 'running', 'exit_code', 'exit_reason', 'duration_ms', 'started_at_unix', 'exited_at_unix']);
       expect(entry).to.include({ id, command: 'true', workdir: '/tmp', background: true, running: false, exit_code: 0 });
       expect(entry.started_at_unix).to.be.a('number').within(Date.now() / 1000 - 60, Date.now() / 1000 + 1);
     });
@@ -205,7 +217,7 @@ describe('process routes', () => {
       try {
         const response = await local.post(`${API}/start`, { command: 'sleep 31 & echo hi' });
         const { id } = (await response.json()) as StartResponse;
-        const body = (await (await local.request(`${API}/${id}/output?wait=true`)).json()) as OutputResponse;
+        const body = withoutDuration((await (await local.request(`${API}/${id}/output?wait=true`)).json()) as OutputResponse);
         expect(body).to.deep.equal({ output: 'hi\n', running: false, exit_code: -1, exit_reason: 'drain_cutoff' });
       } finally {
         await local.close();

@@ -2,36 +2,47 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { SupervisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
+import type { WaitResult } from '../supervisor/output-wait.js';
+import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from './chat-context.js';
 import { sendJson } from './json.js';
+import { firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from './request-body.js';
-import { SignalBodySchema, StartBodySchema, toApiSignal, toStartRequest } from './schemas.js';
+import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
+import { handleStream } from './stream-route.js';
 
 export interface ProcessRouteDeps {
   supervisor: Supervisor;
-  /** Server cap of a blocking wait (`?wait=true`). */
+  /** Server cap of a blocking wait (`?wait=true` and the other waits). */
   maxWaitMs: number;
   maxBodyBytes: number;
 }
 
-type RouteContext = Context & { state: RequestState; params: Record<string, string> };
+export type RouteContext = Context & { state: RequestState; params: Record<string, string> };
 
-/** The v0 process API, mounted at `/api/v0/processes`. Handlers are thin: parse, call, map. */
+/** The process API, mounted at `/api/v0/processes`. Handlers are thin: parse, call, map. */
 export function createProcessRouter(deps: ProcessRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: '/api/v0/processes' });
   router.post('/start', (ctx) => handleStart(ctx as RouteContext, deps));
   router.get('/list', (ctx) => handleList(ctx as RouteContext, deps));
   router.get('/:id/output', (ctx) => handleOutput(ctx as RouteContext, deps));
+  router.get('/:id/stream', (ctx) => handleStream(ctx as RouteContext, deps.supervisor));
   router.post('/:id/signal', (ctx) => handleSignal(ctx as RouteContext, deps));
+  router.post('/:id/input', (ctx) => handleInput(ctx as RouteContext, deps));
+  router.post('/:id/resize', (ctx) => handleResize(ctx as RouteContext, deps));
   return router;
 }
 
 async function handleStart(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
   const request = toStartRequest(await readJsonBody(ctx, StartBodySchema, deps.maxBodyBytes));
-  const record = await deps.supervisor.start(request, ctx.state.chat);
-  sendJson(ctx, 200, { id: record.info.id, started: true });
+  const { record, attached } = await deps.supervisor.startOrAttach(request, ctx.state.chat);
+  if (request.clientToken === undefined) {
+    sendJson(ctx, 200, { id: record.info.id, started: true });
+    return;
+  }
+  sendJson(ctx, 200, { id: record.info.id, started: !attached, ...(attached ? { attached: true } : {}), client_token: request.clientToken });
 }
 
 function handleList(ctx: RouteContext, deps: ProcessRouteDeps): void {
@@ -40,43 +51,74 @@ function handleList(ctx: RouteContext, deps: ProcessRouteDeps): void {
 }
 
 /**
- * `?wait=true` (exactly) blocks until the process exited and its output drained, the server cap
- * passed (then 200 with `running: true`), or the client went away (the waiter is released).
+ * Snapshot, or a blocking wait first: `wait=true` (the reference's: until the process exited
+ * and its output drained) or one of procvisor's conditions (new output, a pattern, quiet). A
+ * wait ends on its condition, the exit, the client's `timeout_ms` or the server cap (then 200
+ * with `running: true`), or when the client goes away (the waiter is released).
  */
 async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
   const record = deps.supervisor.get(ctx.params.id ?? '', ctx.state.chat.chatId);
-  const wait = ctx.query.wait;
-  if ((Array.isArray(wait) ? wait[0] : wait) === 'true' && record.running) {
-    const abort = new AbortController();
-    // `res` 'close' before the response finished means the client went away. (`req` 'close'
-    // has already fired for a request whose body was read, so it cannot tell.)
-    const onClose = (): void => {
-      if (!ctx.res.writableFinished) abort.abort();
-    };
-    ctx.res.once('close', onClose);
-    try {
-      const outcome = await deps.supervisor.waitForExit(record, deps.maxWaitMs, abort.signal);
-      if (outcome === 'aborted') {
-        ctx.state.log.debug({ process_id: record.info.id }, 'client left a blocking wait');
-        // Nobody is listening: write nothing, and log the nginx-style 499 "client closed request".
-        ctx.respond = false;
-        ctx.status = 499;
-        return;
-      }
-    } finally {
-      ctx.res.off('close', onClose);
-    }
+  const query = parseOutputQuery(firstValues(ctx.query), record.snapshot.context.buffer.totalBytes);
+  let waited: WaitResult | null = null;
+  if (query.condition !== null) {
+    waited = await waitWhileConnected(ctx, deps, record, query);
+    if (waited.result === 'aborted') return;
   }
-  sendJson(ctx, 200, toProcessOutput(record));
+  // Status first, then output (toProcessOutput reads the snapshot once, in that order).
+  const body = toProcessOutput(record);
+  if (!query.extended) {
+    sendJson(ctx, 200, body);
+    return;
+  }
+  const output = record.snapshot.context.buffer;
+  const delta = query.cursor === null ? null : output.window.read(query.cursor, query.limit);
+  sendJson(ctx, 200, {
+    ...body,
+    ...(waited ? { wait_result: waited.result } : {}),
+    ...(waited?.result === 'match' ? { match: waited.match } : {}),
+    ...(delta
+      ? { delta: { cursor: delta.from, text: delta.data.toString('utf8'), gap_bytes: delta.gapBytes, has_more: delta.to < output.window.end } }
+      : {}),
+    next_cursor: delta ? delta.to : output.totalBytes,
+  });
+}
+
+async function waitWhileConnected(ctx: RouteContext, deps: ProcessRouteDeps, record: ProcessRecord, query: OutputQuery): Promise<WaitResult> {
+  const abort = new AbortController();
+  // `res` 'close' before the response finished means the client went away. (`req` 'close'
+  // has already fired for a request whose body was read, so it cannot tell.)
+  const onClose = (): void => {
+    if (!ctx.res.writableFinished) abort.abort();
+  };
+  ctx.res.once('close', onClose);
+  try {
+    const timeoutMs = Math.min(query.timeoutMs ?? deps.maxWaitMs, deps.maxWaitMs);
+    const result = await deps.supervisor.waitFor(record, query.condition ?? { kind: 'exit' }, timeoutMs, abort.signal);
+    if (result.result === 'aborted') {
+      ctx.state.log.debug({ process_id: record.info.id }, 'client left a blocking wait');
+      // Nobody is listening: write nothing, and log the nginx-style 499 "client closed request".
+      ctx.respond = false;
+      ctx.status = 499;
+    }
+    return result;
+  } finally {
+    ctx.res.off('close', onClose);
+  }
 }
 
 async function handleSignal(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
   const id = ctx.params.id ?? '';
   // Isolation comes before body parsing, as in the reference.
   deps.supervisor.assertNotForeign(id, ctx.state.chat.chatId);
-  const signal = toApiSignal(await readJsonBody(ctx, SignalBodySchema, deps.maxBodyBytes));
+  const body = await readJsonBody(ctx, SignalBodySchema, deps.maxBodyBytes);
+  const signal = toApiSignal(body);
+  const graceMs = body.grace_ms ?? null;
+  if (graceMs !== null && signal !== 'terminate') {
+    throw new SupervisorError('INVALID_REQUEST', '"grace_ms" goes with "terminate" only.', { detail: `Got signal ${quote(signal)}.` });
+  }
   try {
-    deps.supervisor.signal(id, API_SIGNALS[signal], ctx.state.chat.chatId);
+    if (graceMs !== null) deps.supervisor.terminate(id, graceMs, ctx.state.chat.chatId);
+    else deps.supervisor.signal(id, API_SIGNALS[signal], ctx.state.chat.chatId);
   } catch (error) {
     if (error instanceof SupervisorError && error.code === 'SIGNAL_FAILED') {
       throw new SupervisorError('SIGNAL_FAILED', error.message, { cause: error, detail: `${signal} process: ${error.detail ?? ''}` });
@@ -84,4 +126,20 @@ async function handleSignal(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     throw error;
   }
   sendJson(ctx, 200, { message: `Signal ${quote(signal)} sent to process ${quote(id)}.` });
+}
+
+async function handleInput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
+  const id = ctx.params.id ?? '';
+  deps.supervisor.assertNotForeign(id, ctx.state.chat.chatId);
+  const { data, eof } = toInput(await readJsonBody(ctx, InputBodySchema, deps.maxBodyBytes));
+  await deps.supervisor.input(id, data, eof, ctx.state.chat.chatId);
+  sendJson(ctx, 200, { bytes: data.length, eof });
+}
+
+async function handleResize(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
+  const id = ctx.params.id ?? '';
+  deps.supervisor.assertNotForeign(id, ctx.state.chat.chatId);
+  const { cols, rows } = await readJsonBody(ctx, ResizeBodySchema, deps.maxBodyBytes);
+  deps.supervisor.resize(id, cols, rows, ctx.state.chat.chatId);
+  sendJson(ctx, 200, { cols, rows });
 }

@@ -10,18 +10,54 @@ import type { StartRequest } from '../supervisor/supervisor.js';
  */
 export const MAX_COMMAND_BYTES = 131_072 - 64;
 
-/** `POST /start` body. Unknown fields are ignored and `null` means absent, as with Go's decoder. */
+/** Longest lifetime, idle timeout, grace or wait a client may ask for: one week, in ms. */
+export const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+/** Largest terminal a client may ask for, in columns and rows. */
+export const MAX_TERMINAL_CELLS = 1000;
+/** Longest `pattern` of a match wait. */
+export const MAX_PATTERN_CHARS = 1024;
+
+const durationMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_DURATION_MS));
+const terminalSide = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_TERMINAL_CELLS));
+
+/** A terminal: size and `TERM` name. */
+export const PtySchema = v.object({
+  cols: v.optional(terminalSide, 80),
+  rows: v.optional(terminalSide, 24),
+  term: v.optional(v.pipe(v.string(), v.regex(/^[\w.+-]{1,64}$/, 'must be a terminal name such as xterm-256color')), 'xterm-256color'),
+});
+
+/**
+ * `POST /start` body: the reference's fields, then procvisor's optional additions. Unknown
+ * fields are ignored and `null` means absent, as with Go's decoder.
+ */
 export const StartBodySchema = v.object({
   command: v.optional(v.nullable(v.string()), ''),
   workdir: v.optional(v.nullable(v.string())),
   env: v.optional(v.nullable(v.record(v.string(), v.string()))),
   background: v.optional(v.nullable(v.boolean())),
+  stdin: v.optional(v.nullable(v.boolean())),
+  pty: v.optional(v.nullable(PtySchema)),
+  timeout_ms: v.optional(v.nullable(durationMs)),
+  idle_timeout_ms: v.optional(v.nullable(durationMs)),
+  client_token: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(256)))),
 });
 
-/** `POST /{id}/signal` body. */
+/** `POST /{id}/signal` body; `grace_ms` (terminate only) escalates to SIGKILL after that long. */
 export const SignalBodySchema = v.object({
   signal: v.optional(v.nullable(v.string()), ''),
+  grace_ms: v.optional(v.nullable(durationMs)),
 });
+
+/** `POST /{id}/input` body: `text` (UTF-8) or `data` (base64), and/or `eof`. */
+export const InputBodySchema = v.object({
+  text: v.optional(v.nullable(v.string())),
+  data: v.optional(v.nullable(v.pipe(v.string(), v.base64('must be base64')))),
+  eof: v.optional(v.nullable(v.boolean())),
+});
+
+/** `POST /{id}/resize` body. */
+export const ResizeBodySchema = v.object({ cols: terminalSide, rows: terminalSide });
 
 const ENV_NAME = /^[^=\0]+$/;
 
@@ -49,7 +85,21 @@ export function toStartRequest(body: v.InferOutput<typeof StartBodySchema>): Sta
     ...(body.workdir ? { workdir: body.workdir } : {}),
     ...(env ? { env } : {}),
     background: body.background ?? false,
+    ...(body.stdin ? { stdin: true } : {}),
+    ...(body.pty ? { pty: body.pty } : {}),
+    ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
+    ...(body.idle_timeout_ms ? { idleTimeoutMs: body.idle_timeout_ms } : {}),
+    ...(body.client_token ? { clientToken: body.client_token } : {}),
   };
+}
+
+/** Checks a parsed input body: something to write or an eof. */
+export function toInput(body: v.InferOutput<typeof InputBodySchema>): { data: Buffer; eof: boolean } {
+  if (typeof body.text === 'string' && typeof body.data === 'string') throw invalid('Send either "text" or "data", not both.');
+  const data = typeof body.data === 'string' ? Buffer.from(body.data, 'base64') : Buffer.from(body.text ?? '', 'utf8');
+  const eof = body.eof ?? false;
+  if (data.length === 0 && !eof) throw invalid('Input is empty.', 'Send "text" (UTF-8), "data" (base64) or "eof": true.');
+  return { data, eof };
 }
 
 /** Checks a parsed signal body: `kill` or `terminate`, case-sensitive, as in the reference. */
@@ -57,7 +107,10 @@ export function toApiSignal(body: v.InferOutput<typeof SignalBodySchema>): ApiSi
   const signal = body.signal ?? '';
   if (signal === '') throw invalid('Signal is required.');
   if (!Object.hasOwn(API_SIGNALS, signal)) {
-    throw new SupervisorError('UNSUPPORTED_SIGNAL', `Unsupported signal ${quote(signal)}. Use "kill" or "terminate".`);
+    // The message is the reference's, word for word; the detail lists procvisor's additions.
+    throw new SupervisorError('UNSUPPORTED_SIGNAL', `Unsupported signal ${quote(signal)}. Use "kill" or "terminate".`, {
+      detail: `Supported: ${Object.keys(API_SIGNALS).join(', ')}.`,
+    });
   }
   return signal as ApiSignal;
 }

@@ -1,5 +1,16 @@
-/** Signal names of the v0 API and the OS signal each one sends. */
-export const API_SIGNALS = { kill: 'SIGKILL', terminate: 'SIGTERM' } as const satisfies Record<string, NodeJS.Signals>;
+/**
+ * Signal names of the API and the OS signal each one sends: the reference's `kill` and
+ * `terminate`, plus `interrupt`, `hangup`, `quit`, `user1` and `user2`.
+ */
+export const API_SIGNALS = {
+  kill: 'SIGKILL',
+  terminate: 'SIGTERM',
+  interrupt: 'SIGINT',
+  hangup: 'SIGHUP',
+  quit: 'SIGQUIT',
+  user1: 'SIGUSR1',
+  user2: 'SIGUSR2',
+} as const satisfies Record<string, NodeJS.Signals>;
 
 export type ApiSignal = keyof typeof API_SIGNALS;
 

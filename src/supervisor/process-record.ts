@@ -69,6 +69,8 @@ export class ProcessRecord {
   readonly log: Logger;
   /** Wall time from asking the spawner to the child running (or failing), ms; null while starting. */
   spawnDurationMs: number | null = null;
+  /** Open output streams (SSE readers) of this process. */
+  streamReaders = 0;
   private readonly exitListeners = new Set<() => void>();
   private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;

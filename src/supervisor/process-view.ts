@@ -11,6 +11,7 @@ export interface ProcessInfoWire {
   exit_code?: number;
   exit_signal?: string;
   exit_reason?: string;
+  duration_ms?: number;
   started_at_unix: number;
   exited_at_unix?: number;
 }
@@ -22,7 +23,7 @@ export interface TruncationWire {
   strategy: 'head_tail';
 }
 
-/** `ProcessOutputResponse` of the v0 wire, plus `exit_signal` and `exit_reason` once exited. */
+/** `ProcessOutputResponse` of the v0 wire, plus `exit_signal`, `exit_reason`, `duration_ms` once exited. */
 export interface ProcessOutputWire {
   output: string;
   truncated?: TruncationWire;
@@ -30,6 +31,7 @@ export interface ProcessOutputWire {
   exit_code?: number;
   exit_signal?: string;
   exit_reason?: string;
+  duration_ms?: number;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -71,10 +73,11 @@ export function toProcessOutput(record: ProcessRecord): ProcessOutputWire {
   };
 }
 
-function exitFields(context: ProcessContext): { exit_code: number; exit_signal?: string; exit_reason?: string } {
+function exitFields(context: ProcessContext): { exit_code: number; exit_signal?: string; exit_reason?: string; duration_ms?: number } {
   return {
     exit_code: context.exitCode ?? -1,
     ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
     ...(context.exitReason === null ? {} : { exit_reason: context.exitReason }),
+    ...(context.exitedAt === null ? {} : { duration_ms: context.exitedAt - context.startedAt }),
   };
 }

@@ -71,6 +71,7 @@ export interface SupervisorStats {
   running: number;
   exited: number;
   waiters: number;
+  streamReaders: number;
   trackedGroups: number;
   clientTokens: number;
 }
@@ -399,11 +400,13 @@ export class Supervisor {
   stats(): SupervisorStats {
     let running = 0;
     let waiters = 0;
+    let streamReaders = 0;
     for (const record of this.records.values()) {
       if (record.running) running += 1;
       waiters += record.waiterCount;
+      streamReaders += record.streamReaders;
     }
-    return { running, exited: this.records.size - running, waiters, trackedGroups: this.groups.size, clientTokens: this.clientTokens.size };
+    return { running, exited: this.records.size - running, waiters, streamReaders, trackedGroups: this.groups.size, clientTokens: this.clientTokens.size };
   }
 
   /**

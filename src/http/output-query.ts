@@ -1,0 +1,97 @@
+import * as v from 'valibot';
+import { SupervisorError } from '../errors.js';
+import type { WaitCondition } from '../supervisor/output-wait.js';
+import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from './schemas.js';
+
+/** Most bytes a cursor read (`delta`) returns in one response. */
+export const MAX_DELTA_BYTES = 65_536;
+
+const integerString = (min: number, max: number) =>
+  v.pipe(v.string(), v.regex(/^\d{1,16}$/, 'must be a whole number'), v.transform(Number), v.integer(), v.minValue(min), v.maxValue(max));
+
+/**
+ * Query of `GET /{id}/output`. `wait=true` is the reference's (block until exit); any other
+ * unknown `wait` value means no wait, as in the reference. procvisor adds `wait=exit|output|
+ * match|quiet`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms` and `limit`.
+ */
+export const OutputQuerySchema = v.object({
+  wait: v.optional(v.string()),
+  cursor: v.optional(integerString(0, Number.MAX_SAFE_INTEGER)),
+  pattern: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATTERN_CHARS))),
+  quiet_ms: v.optional(integerString(1, MAX_DURATION_MS)),
+  timeout_ms: v.optional(integerString(1, MAX_DURATION_MS)),
+  limit: v.optional(integerString(1, MAX_DELTA_BYTES)),
+});
+
+export interface OutputQuery {
+  /** What to wait for, or null for a snapshot. */
+  condition: WaitCondition | null;
+  /** The client's wait limit (the server cap still applies). */
+  timeoutMs: number | null;
+  /** Return the bytes from this cursor on (`delta`). */
+  cursor: number | null;
+  limit: number;
+  /** True when any procvisor extension was used: the response then carries its extra fields. */
+  extended: boolean;
+}
+
+/** The first value of each query parameter (the reference reads the first one too). */
+export function firstValues(query: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[key] = first;
+  }
+  return out;
+}
+
+/**
+ * Parses and checks the output query. `currentEnd` is the process's output end now: the
+ * default cursor of `wait=output` (wait for output after this request). INVALID_REQUEST with
+ * the parameter named when a value is malformed or a needed one is missing.
+ */
+export function parseOutputQuery(raw: Record<string, string>, currentEnd: number): OutputQuery {
+  const result = v.safeParse(OutputQuerySchema, raw);
+  if (!result.success) {
+    const detail = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
+    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+  }
+  const q = result.output;
+  const cursor = q.cursor ?? null;
+  let condition: WaitCondition | null;
+  switch (q.wait) {
+    case 'true':
+    case 'exit':
+      condition = { kind: 'exit' };
+      break;
+    case 'output':
+      condition = { kind: 'output', cursor: cursor ?? currentEnd };
+      break;
+    case 'match':
+      if (q.pattern === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'pattern: required with wait=match' });
+      condition = { kind: 'match', cursor: cursor ?? 0, pattern: compile(q.pattern) };
+      break;
+    case 'quiet':
+      if (q.quiet_ms === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'quiet_ms: required with wait=quiet' });
+      condition = { kind: 'quiet', quietMs: q.quiet_ms };
+      break;
+    default:
+      condition = null;
+  }
+  const extended =
+    (q.wait !== undefined && q.wait !== 'true' && condition !== null) ||
+    q.cursor !== undefined ||
+    q.pattern !== undefined ||
+    q.quiet_ms !== undefined ||
+    q.timeout_ms !== undefined ||
+    q.limit !== undefined;
+  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, extended };
+}
+
+function compile(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, 'm');
+  } catch (error) {
+    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: `pattern: ${(error as Error).message}` });
+  }
+}

@@ -1,0 +1,165 @@
+import { StringDecoder } from 'node:string_decoder';
+import * as v from 'valibot';
+import { SupervisorError } from '../errors.js';
+import type { ProcessRecord } from '../supervisor/process-record.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { RouteContext } from './process-routes.js';
+import { encodeJson } from './json.js';
+import { firstValues } from './output-query.js';
+
+/** Most bytes one `output` event carries. */
+export const MAX_EVENT_BYTES = 65_536;
+/** A comment line this often keeps proxies from closing a quiet stream. */
+export const KEEPALIVE_MS = 15_000;
+
+const StreamQuerySchema = v.object({
+  cursor: v.optional(v.pipe(v.string(), v.regex(/^\d{1,16}$/, 'must be a whole number'), v.transform(Number))),
+  encoding: v.optional(v.picklist(['utf8', 'base64']), 'utf8'),
+});
+
+/**
+ * `GET /{id}/stream`: Server-Sent Events of the process's output from a cursor (`?cursor=` or
+ * the `Last-Event-ID` header; default 0), then its exit. Events:
+ * - `output`: `{offset, bytes, text | data}`, its `id` the cursor after it (resume from there);
+ * - `gap`: the cursor fell out of the stream window: `{offset, lost_bytes, resume_at}`;
+ * - `exit`: `{exit_code, exit_signal?, exit_reason, duration_ms, next_cursor}`; then it ends.
+ * `encoding=base64` sends exact bytes in `data`; the default `utf8` sends `text`, decoded
+ * across chunk boundaries (invalid bytes become U+FFFD). A slow reader never blocks the process
+ * or other readers: it is written to only while its socket accepts data, and holds at most one
+ * event; if it falls behind the window it gets a `gap`.
+ */
+export async function handleStream(ctx: RouteContext, supervisor: Supervisor): Promise<void> {
+  const record = supervisor.get(ctx.params.id ?? '', ctx.state.chat.chatId);
+  const parsed = v.safeParse(StreamQuerySchema, firstValues(ctx.query));
+  if (!parsed.success) {
+    const detail = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
+    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+  }
+  const lastEventId = ctx.get('last-event-id');
+  const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
+  const cursor = parsed.output.cursor ?? resumeAt ?? 0;
+
+  ctx.respond = false;
+  ctx.status = 200;
+  const res = ctx.res;
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  await new StreamWriter(record, supervisor, res, cursor, parsed.output.encoding, ctx.state.log).run();
+}
+
+/** One SSE reader: pumps window reads into the socket while it accepts them. */
+class StreamWriter {
+  private cursor: number;
+  private closed = false;
+  private pumping = false;
+  private awaitingDrain = false;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly cleanups: (() => void)[] = [];
+  private finish!: () => void;
+
+  constructor(
+    private readonly record: ProcessRecord,
+    private readonly supervisor: Supervisor,
+    private readonly res: RouteContext['res'],
+    cursor: number,
+    private readonly encoding: 'utf8' | 'base64',
+    private readonly log: RouteContext['state']['log'],
+  ) {
+    this.cursor = cursor;
+  }
+
+  run(): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.finish = resolve));
+    this.record.streamReaders += 1;
+    this.cleanups.push(() => (this.record.streamReaders -= 1));
+    const onClose = (): void => this.close();
+    this.res.once('close', onClose);
+    this.cleanups.push(() => this.res.off('close', onClose));
+    const onError = (error: Error): void => {
+      this.log.warn({ err: error, process_id: this.record.info.id }, 'stream write failed');
+      this.close();
+    };
+    this.res.on('error', onError);
+    this.cleanups.push(() => this.res.off('error', onError));
+    this.cleanups.push(this.record.snapshot.context.buffer.subscribe(() => this.pump()));
+    this.record.exited.then(() => this.pump(), (error: unknown) => this.log.error({ err: error }, 'exit watcher failed'));
+    this.keepAlive();
+    this.pump();
+    return done;
+  }
+
+  private keepAlive(): void {
+    const clock = this.supervisor.clockSource;
+    const timer = clock.setTimeout(() => {
+      if (this.closed) return;
+      if (!this.awaitingDrain) this.res.write(': keep-alive\n\n');
+      this.keepAlive();
+    }, KEEPALIVE_MS);
+    this.cleanups.push(() => clock.clearTimeout(timer));
+  }
+
+  private pump(): void {
+    if (this.closed || this.pumping || this.awaitingDrain) return;
+    this.pumping = true;
+    try {
+      const output = this.record.snapshot.context.buffer;
+      while (!this.closed) {
+        const read = output.window.read(this.cursor, MAX_EVENT_BYTES);
+        if (read.gapBytes > 0) {
+          this.send('gap', read.from, { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from });
+          this.cursor = read.from;
+          // A character cut by the gap is lost; do not glue its first bytes to later ones.
+          this.decoder.end();
+        }
+        if (read.data.length > 0) {
+          const payload =
+            this.encoding === 'base64'
+              ? { offset: read.from, bytes: read.data.length, data: read.data.toString('base64') }
+              : { offset: read.from, bytes: read.data.length, text: this.decoder.write(read.data) };
+          this.cursor = read.to;
+          if (!this.send('output', read.to, payload)) {
+            this.awaitingDrain = true;
+            this.res.once('drain', () => {
+              this.awaitingDrain = false;
+              this.pump();
+            });
+            return;
+          }
+          continue;
+        }
+        // Caught up. The status is read after the last read, and an exited actor has all its
+        // output, so nothing can arrive after the exit event.
+        if (!this.record.running) this.end();
+        return;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private end(): void {
+    const context = this.record.snapshot.context;
+    this.send('exit', this.cursor, {
+      exit_code: context.exitCode ?? -1,
+      ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
+      exit_reason: context.exitReason,
+      duration_ms: (context.exitedAt ?? context.startedAt) - context.startedAt,
+      next_cursor: this.cursor,
+    });
+    this.res.end();
+    this.close();
+  }
+
+  /** Writes one event; false when the socket buffer is full (wait for 'drain'). */
+  private send(event: string, id: number, data: unknown): boolean {
+    return this.res.write(`id: ${id}\nevent: ${event}\ndata: ${encodeJson(data).trimEnd()}\n\n`);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.finish();
+  }
+}
