@@ -52,7 +52,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     shutdownGraceMs: config.shutdownGraceMs,
   });
   const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes });
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  // Koa's handler settles its own promise (errors go to app 'error'), so nothing is lost by not awaiting it.
+  const server = createServer((req, res) => void handle(req, res));
   server.timeout = 0;
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
