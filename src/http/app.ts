@@ -1,5 +1,7 @@
 import Koa from 'koa';
 import { SupervisorError } from '../errors.js';
+import { createGitRouter } from '../gitwatch/git-routes.js';
+import type { PathStore } from '../gitwatch/path-store.js';
 import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
@@ -14,6 +16,8 @@ export interface AppDeps {
   maxWaitMs: number;
   /** Largest accepted request body, bytes. */
   maxBodyBytes: number;
+  /** Git watch's path store; with it, `/api/v0/git` routes are mounted. */
+  pathStore?: PathStore;
 }
 
 /**
@@ -35,6 +39,12 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
       notImplemented: () => new SupervisorError('METHOD_NOT_ALLOWED', 'Method not implemented.'),
     }),
   );
+  // Git watch's HTTP routes (src/gitwatch/git-routes.ts); its WebSocket is attached in service.ts.
+  if (deps.pathStore) {
+    const gitRouter = createGitRouter({ store: deps.pathStore, maxBodyBytes: deps.maxBodyBytes });
+    app.use(gitRouter.routes());
+    app.use(gitRouter.allowedMethods({ throw: true, methodNotAllowed: () => new SupervisorError('METHOD_NOT_ALLOWED', 'Method not allowed for this path.', { detail: 'See the Allow header.' }) }));
+  }
   app.use((ctx) => {
     throw new SupervisorError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path.slice(0, 200)}.`, {
       detail: 'The process API lives under /api/v0/processes: POST /start, GET /list, GET /{id}/output, POST /{id}/signal.',
