@@ -36,6 +36,12 @@ export interface GitWatchServerOptions {
   maxSockets: number;
 }
 
+export interface GitWatchStats {
+  sockets: number;
+  scans: number;
+  gitProcesses: number;
+}
+
 interface Connection {
   ws: WebSocket;
   session: WatchSession;
@@ -65,9 +71,11 @@ export class GitWatchServer {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
   }
 
-  /** Open sockets, and git processes running for them. */
-  stats(): { sockets: number; gitProcesses: number } {
-    return { sockets: this.connections.size, gitProcesses: this.options.git.running };
+  /** Open sockets, scans their sessions started, and git processes running for them. */
+  stats(): GitWatchStats {
+    let scans = 0;
+    for (const { session } of this.connections) scans += session.stats().scans;
+    return { sockets: this.connections.size, scans, gitProcesses: this.options.git.running };
   }
 
   /** Refuses new sockets, closes the open ones (1001 going away) and waits until every session stopped. */

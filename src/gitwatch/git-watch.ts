@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';
 import { GitRunner } from './git-runner.js';
-import { GitWatchServer } from './git-watch-server.js';
+import { GitWatchServer, type GitWatchStats } from './git-watch-server.js';
 import { PathStore } from './path-store.js';
 
 /** The git-watch settings of the service config (see config.ts for each one's meaning and bound). */
@@ -26,8 +26,8 @@ export interface GitWatch {
   store: PathStore;
   /** Answers `/api/v0/git/watch` upgrades on `server`. */
   attach(server: Server): void;
-  /** Open sockets and git processes running for them. */
-  stats(): { sockets: number; gitProcesses: number };
+  /** Open sockets, scans of the open sockets, and git processes running for them. */
+  stats(): GitWatchStats;
   /** Stops feeding the store, closes every socket; resolves when no timer or git process is left. */
   close(): Promise<void>;
 }
