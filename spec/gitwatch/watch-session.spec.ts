@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { SimulatedClock } from 'xstate';
 import type { Clock } from '../../src/clock.js';
 import { initRepo, removeDir, tempDir } from '../helpers/git-repo.js';
@@ -100,6 +101,24 @@ describe('WatchSession timing (real server, simulated clock)', () => {
     expect(service.gitWatch.stats().gitProcesses).to.equal(0);
   });
 
+  it('pings every pingIntervalMs and drops a client that stopped answering', async () => {
+    let pings = 0;
+    client.ws.on('ping', () => (pings += 1));
+    clock.increment(15_000);
+    await waitUntil(() => pings === 1, 'the first ping');
+    const mute = new WebSocket(`${service.url.replace('http', 'ws')}/api/v0/git/watch?chat_id=${chatId}`, { autoPong: false });
+    const closed = new Promise<number>((resolve) => mute.once('close', (code) => resolve(code)));
+    await new Promise((resolve) => mute.once('open', resolve));
+    await waitUntil(() => service.gitWatch.stats().sockets === 2, 'the second socket');
+    clock.increment(15_000);
+    await waitUntil(() => pings === 2, 'the second ping');
+    // The client's pong went out before this round trip's message, so the server has seen it.
+    await roundTrip();
+    clock.increment(15_000);
+    expect(await closed).to.equal(1006);
+    expect(client.ws.readyState).to.equal(WebSocket.OPEN);
+  });
+
   it('closes open sockets with 1001 when the service closes', async () => {
     await service.close();
     expect((await client.closed).code).to.equal(1001);
@@ -123,6 +142,44 @@ describe('GitWatchServer limits and a missing git', () => {
       await client.close();
     } finally {
       await service.close();
+    }
+  });
+
+  it('sends the placeholder for a diff over gitWatchMaxDiffBytes', async () => {
+    const service = await startTestService({ gitWatchMaxDiffBytes: 64, gitWatchCooldownMs: 0 });
+    const repo = initRepo(tempDir());
+    try {
+      const chatId = randomUUID();
+      writeFileSync(join(repo, 'big.txt'), 'z'.repeat(200));
+      const client = await WatchClient.open(service.url, `?chat_id=${chatId}`);
+      service.gitWatch.store.addPaths([chatId], [repo]);
+      const change = await client.nextRepo(repo);
+      expect(change.branch).to.equal('main');
+      expect(change.unified_diff).to.match(/^Total diff too large to show\. Size: \d+ B\. Showing branch and remote only\.$/);
+      await client.close();
+    } finally {
+      await service.close();
+      removeDir(repo);
+    }
+  });
+
+  it('spreads changed repositories over several messages past gitWatchMaxMessageDiffBytes', async () => {
+    const service = await startTestService({ gitWatchMaxMessageDiffBytes: 1, gitWatchCooldownMs: 0 });
+    const [a, b] = [initRepo(tempDir()), initRepo(tempDir())];
+    try {
+      const chatId = randomUUID();
+      for (const repo of [a, b]) writeFileSync(join(repo, 'README.md'), 'changed\n');
+      const client = await WatchClient.open(service.url, `?chat_id=${chatId}`);
+      service.gitWatch.store.addPaths([chatId], [a, b]);
+      const first = await client.next((message) => message.type === 'changes', 'the first batch');
+      expect(first.type === 'changes' && first.repositories).to.have.length(1);
+      const other = first.type === 'changes' && first.repositories?.[0]?.repo_root === a ? b : a;
+      expect((await client.nextRepo(other)).unified_diff).to.contain('+changed');
+      await client.close();
+    } finally {
+      await service.close();
+      removeDir(a);
+      removeDir(b);
     }
   });
 

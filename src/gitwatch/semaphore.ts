@@ -11,10 +11,6 @@ export class Semaphore {
     this.free = slots;
   }
 
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.free > 0) {
