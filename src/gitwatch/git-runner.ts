@@ -82,7 +82,14 @@ export class GitRunner {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const describe = (): string => `git ${argv.join(' ').slice(0, 300)}`;
     return new Promise<GitOutput>((resolve, reject) => {
-      const child = spawn(this.options.gitPath, argv, { env: gitEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let child;
+      try {
+        child = spawn(this.options.gitPath, argv, { env: gitEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        // Invalid arguments (a NUL byte) throw synchronously instead of emitting 'error'.
+        reject(new SupervisorError('GIT_FAILED', 'Git could not be started.', { cause: error, detail: `${describe()}: ${(error as Error).message}` }));
+        return;
+      }
       this.live += 1;
       const kept: Buffer[] = [];
       let keptBytes = 0;

@@ -1,16 +1,15 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../clock.js';
 import { SupervisorError } from '../errors.js';
 import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER, parseChatContext } from '../http/chat-context.js';
-import { encodeJson } from '../http/json.js';
 import type { Logger } from '../logger.js';
+import { handleClientMessage, sendMessage } from './client-messages.js';
 import type { GitRunner } from './git-runner.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat, type TargetChat } from './target-chat.js';
 import { rejectUpgrade } from './upgrade-rejection.js';
-import type { WatchMessage } from './watch-messages.js';
 import { WatchSession } from './watch-session.js';
 
 export const WATCH_PATH = '/api/v0/git/watch';
@@ -115,6 +114,11 @@ export class GitWatchServer {
   }
 
   private open(ws: WebSocket, target: TargetChat): void {
+    // The handshake completes synchronously here, but a socket must never outlive close().
+    if (this.closing) {
+      ws.terminate();
+      return;
+    }
     const { clock, pingIntervalMs } = this.options;
     const log = this.options.log.child(target.logFields);
     const openedAt = performance.now();
@@ -122,7 +126,7 @@ export class GitWatchServer {
       ...this.options,
       chatId: target.chatId,
       log,
-      send: (message) => send(ws, message, log),
+      send: (message) => sendMessage(ws, message, log),
       canSend: () => ws.bufferedAmount < MAX_BUFFERED_BYTES,
     });
     let alive = true;
@@ -140,7 +144,7 @@ export class GitWatchServer {
     pingTimer = clock.setTimeout(ping, pingIntervalMs);
     ws.on('pong', () => (alive = true));
     ws.on('error', (error) => log.warn({ err: error }, 'git watch socket error'));
-    ws.on('message', (data, isBinary) => onClientMessage(data, isBinary, session, ws, log));
+    ws.on('message', (data, isBinary) => handleClientMessage(data, isBinary, session, ws, log));
     const done = new Promise<void>((resolve) => {
       ws.once('close', (code, reason) => {
         clock.clearTimeout(pingTimer);
@@ -164,32 +168,6 @@ export class GitWatchServer {
     log.debug('git watch opened');
     void session.start();
   }
-}
-
-/** Client → agent: `{"type":"refresh"}`; anything else gets an error message, as in the reference. */
-function onClientMessage(data: RawData, isBinary: boolean, session: WatchSession, ws: WebSocket, log: Logger): void {
-  let type: unknown;
-  try {
-    if (isBinary) throw new Error('binary frame');
-    type = (JSON.parse(rawText(data)) as { type?: unknown } | null)?.type;
-  } catch {
-    send(ws, { type: 'error', message: 'invalid message: expected JSON text such as {"type":"refresh"}' }, log);
-    return;
-  }
-  if (type === 'refresh') session.refresh();
-  else send(ws, { type: 'error', message: 'unknown message type' }, log);
-}
-
-function send(ws: WebSocket, message: WatchMessage, log: Logger): void {
-  if (ws.readyState !== WebSocket.OPEN) return;
-  ws.send(encodeJson(message), (error) => {
-    if (error) log.warn({ err: error, type: message.type }, 'git watch message not delivered');
-  });
-}
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }
 
 function firstHeader(req: IncomingMessage, name: string): string | undefined {

@@ -146,11 +146,12 @@ export class WatchSession {
       const { state } = result;
       const fingerprint = createHash('sha256').update(`${state.branch}\0${state.remoteOrigin}\0${state.unifiedDiff}`).digest('base64');
       if (fingerprint === sentFingerprint) continue;
-      if (repositories.length > 0 && diffBytes + state.unifiedDiff.length > this.options.maxMessageDiffBytes) {
+      const bytes = Buffer.byteLength(state.unifiedDiff);
+      if (repositories.length > 0 && diffBytes + bytes > this.options.maxMessageDiffBytes) {
         deferred = true;
         continue;
       }
-      diffBytes += state.unifiedDiff.length;
+      diffBytes += bytes;
       this.roots.set(root, fingerprint);
       repositories.push(toRepoChanges(state));
     }
