@@ -38,6 +38,28 @@ export const ConfigSchema = v.object({
   requestTimeoutMs: positiveInt,
   headersTimeoutMs: positiveInt,
   keepAliveTimeoutMs: positiveInt,
+  /** The git executable, looked up in PATH unless it is a path. */
+  gitPath: v.pipe(v.string(), v.nonEmpty()),
+  /** Each git subprocess is killed after this long. */
+  gitCommandTimeoutMs: positiveInt,
+  /** Git subprocesses running at once across every watcher. */
+  gitMaxConcurrentCommands: positiveInt,
+  /** A watcher scans on its own when it has not scanned for this long (the reference: 5 s). */
+  gitWatchPollIntervalMs: positiveInt,
+  /** Least time between two scans of one watcher (the reference: 1 s). */
+  gitWatchCooldownMs: nonNegativeInt,
+  /** WebSocket ping period; a client that missed the previous ping is disconnected. */
+  gitWatchPingIntervalMs: positiveInt,
+  /** A repository's diff larger than this is replaced by a placeholder (the reference: 3 MiB). */
+  gitWatchMaxDiffBytes: positiveInt,
+  /** Diff bytes in one message; more changed repositories go out in the next scan. */
+  gitWatchMaxMessageDiffBytes: positiveInt,
+  /** Open git watch sockets; more are refused with 503. */
+  gitWatchMaxSockets: positiveInt,
+  /** Chats the path store remembers paths for. */
+  pathStoreMaxChats: positiveInt,
+  /** Paths remembered per chat (the most recently added win). */
+  pathStoreMaxPathsPerChat: positiveInt,
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'SUPERVISOR_CLOSED'
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'CHAT_NOT_FOUND'
+  | 'UPGRADE_REQUIRED'
+  | 'WATCH_LIMIT_REACHED'
+  | 'GIT_FAILED'
   | 'INTERNAL';
 
 /**

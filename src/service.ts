@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from './clock.js';
+import { realClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createProcessSpawner } from './spawn/process-spawner.js';
@@ -14,6 +15,8 @@ import { Supervisor } from './supervisor/supervisor.js';
 export interface Service {
   supervisor: Supervisor;
   server: Server;
+  /** Git watch: the path store and the `/api/v0/git/watch` WebSocket server. */
+  gitWatch: GitWatch;
   /** `http://host:port`, with the real port when the config said 0. */
   url: string;
   /**
@@ -59,7 +62,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     shutdownGraceMs: config.shutdownGraceMs,
     killGraceMs: config.killGraceMs,
   });
-  const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes });
+  // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
+  const gitWatch = createGitWatch(config, { onProcessExit: (listener) => supervisor.onProcessExit(listener), log, clock: deps.clock ?? realClock });
+  const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes, pathStore: gitWatch.store });
   const handle = app.callback();
   const server = createServer((req, res) => {
     // Koa answers its own errors; this only catches a failure of that machinery itself.
@@ -69,6 +74,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  gitWatch.attach(server);
   server.on('clientError', (error, socket) => {
     log.debug({ err: error }, 'client connection error');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -93,7 +99,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Processes end first: that wakes every blocking wait, whose responses then finish.
-      await supervisor.close();
+      // Upgraded git-watch sockets are not the HTTP server's to close: git watch closes them.
+      await Promise.all([supervisor.close(), gitWatch.close()]);
       // Whatever is still open after the answers went out (a slow client) is cut.
       const cutOff = setTimeout(() => server.closeAllConnections(), 1000);
       await serverClosed;
@@ -101,5 +108,5 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     })();
     return closing;
   };
-  return { supervisor, server, url, close };
+  return { supervisor, server, gitWatch, url, close };
 }

@@ -1,5 +1,7 @@
 import Koa from 'koa';
 import { SupervisorError } from '../errors.js';
+import { createGitRouter } from '../gitwatch/git-routes.js';
+import type { PathStore } from '../gitwatch/path-store.js';
 import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
@@ -14,6 +16,8 @@ export interface AppDeps {
   maxWaitMs: number;
   /** Largest accepted request body, bytes. */
   maxBodyBytes: number;
+  /** Git watch's path store; with it, `/api/v0/git` routes are mounted. */
+  pathStore?: PathStore;
 }
 
 /**
@@ -51,6 +55,12 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(unmatchedRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods());
+  // Git watch's HTTP routes (src/gitwatch/git-routes.ts); its WebSocket is attached in service.ts.
+  if (deps.pathStore) {
+    const gitRouter = createGitRouter({ store: deps.pathStore, maxBodyBytes: deps.maxBodyBytes });
+    app.use(gitRouter.routes());
+    app.use(gitRouter.allowedMethods());
+  }
   app.on('error', (error: unknown) => deps.log.error({ err: error }, 'koa error'));
   return app;
 }
