@@ -279,6 +279,150 @@ describe('Supervisor', () => {
     });
   });
 
+  describe('lifetimes', () => {
+    it('terminates at timeoutMs and kills after killGraceMs when SIGTERM is ignored', async () => {
+      const kit2 = createTestSupervisor({ killGraceMs: 2000 });
+      const record = await kit2.supervisor.start({ command: 'sleep 100', timeoutMs: 10_000 });
+      const child = kit2.spawner.last;
+      child.onSignal = 'ignore';
+      kit2.clock.increment(9999);
+      expect(child.signals).to.deep.equal([]);
+      kit2.clock.increment(1);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      child.onSignal = 'die';
+      kit2.clock.increment(2000);
+      expect(child.signals).to.deep.equal(['SIGTERM', 'SIGKILL']);
+      const { context } = await waitForState(record, 'exited');
+      expect(context).to.include({ exitReason: 'timeout', exitSignal: 'SIGKILL', exitCode: -1 });
+      await kit2.supervisor.close();
+    });
+
+    it('terminates after idleTimeoutMs without output, and output postpones it', async () => {
+      const record = await kit.supervisor.start({ command: 'server', idleTimeoutMs: 1000 });
+      const child = kit.spawner.last;
+      kit.clock.increment(800);
+      child.write('tick\n');
+      kit.clock.increment(800);
+      expect(child.signals).to.deep.equal([]);
+      kit.clock.increment(200);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      expect((await waitForState(record, 'exited')).context.exitReason).to.equal('idle_timeout');
+    });
+
+    it('keeps the lifetime across idle re-checks', async () => {
+      const record = await kit.supervisor.start({ command: 'chatty', idleTimeoutMs: 1000, timeoutMs: 2500 });
+      const child = kit.spawner.last;
+      for (let t = 0; t < 2400; t += 400) {
+        child.write('.');
+        kit.clock.increment(400);
+      }
+      expect(child.signals).to.deep.equal([]);
+      child.write('.');
+      kit.clock.increment(100);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      expect((await waitForState(record, 'exited')).context.exitReason).to.equal('timeout');
+    });
+
+    it('escalates a client terminate with a grace', async () => {
+      const record = await kit.supervisor.start({ command: 'stubborn' });
+      const child = kit.spawner.last;
+      child.onSignal = 'ignore';
+      kit.supervisor.terminate(record.info.id, 500);
+      kit.clock.increment(499);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      child.onSignal = 'die';
+      kit.clock.increment(1);
+      expect(child.signals).to.deep.equal(['SIGTERM', 'SIGKILL']);
+      expect((await waitForState(record, 'exited')).context.exitReason).to.equal('requested');
+    });
+  });
+
+  describe('input and resize', () => {
+    it('writes input to the child and closes stdin on eof', async () => {
+      const record = await kit.supervisor.start({ command: 'cat', stdin: true });
+      await kit.supervisor.input(record.info.id, Buffer.from('a'), false);
+      await kit.supervisor.input(record.info.id, Buffer.from('b'), true);
+      expect(Buffer.concat(kit.spawner.last.input).toString()).to.equal('ab');
+      expect(kit.spawner.last.stdinClosed).to.equal(true);
+      expect(thrown(() => void kit.supervisor.input(record.info.id, Buffer.from('c'), false)).code).to.equal('STDIN_CLOSED');
+    });
+
+    it('refuses input without stdin and resizes only terminals', async () => {
+      const plain = await kit.supervisor.start({ command: 'cat' });
+      expect(thrown(() => void kit.supervisor.input(plain.info.id, Buffer.from('x'), false)).code).to.equal('STDIN_NOT_OPEN');
+      expect(thrown(() => kit.supervisor.resize(plain.info.id, 10, 10)).code).to.equal('NOT_A_TERMINAL');
+      const term = await kit.supervisor.start({ command: 'vi', pty: { cols: 80, rows: 24, term: 'xterm' } });
+      kit.supervisor.resize(term.info.id, 100, 40);
+      expect(kit.spawner.last.resizes).to.deep.equal([{ cols: 100, rows: 40 }]);
+    });
+
+    it('rejects with STDIN_CLOSED when the write fails', async () => {
+      const record = await kit.supervisor.start({ command: 'cat', stdin: true });
+      kit.spawner.last.stdinClosed = true;
+      const error = await rejection(kit.supervisor.input(record.info.id, Buffer.from('x'), false));
+      expect(error.code).to.equal('STDIN_CLOSED');
+      expect(error.detail).to.equal('write EPIPE');
+    });
+  });
+
+  describe('client tokens', () => {
+    it('attaches retries to the first start, forgets the token at reaping', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const first = kit2.supervisor.startOrAttach({ command: 'x', clientToken: 't' });
+      const second = kit2.supervisor.startOrAttach({ command: 'x', clientToken: 't' });
+      (await kit2.spawner.nextChild()).spawn(1);
+      const [a, b] = await Promise.all([first, second]);
+      expect(a.attached).to.equal(false);
+      expect(b.attached).to.equal(true);
+      expect(b.record).to.equal(a.record);
+      expect(kit2.spawner.children).to.have.length(1);
+      kit2.spawner.last.finish(0);
+      kit2.clock.increment(300_001);
+      kit2.supervisor.reap();
+      expect(kit2.supervisor.stats().clientTokens).to.equal(0);
+      await kit2.supervisor.close();
+    });
+
+    it('scopes tokens per chat and frees the token of a failed start', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const failing = kit2.supervisor.startOrAttach({ command: 'x', clientToken: 't' }, chat(CHAT_A));
+      (await kit2.spawner.nextChild()).fail();
+      expect((await rejection(failing)).code).to.equal('SPAWN_FAILED');
+      const retry = kit2.supervisor.startOrAttach({ command: 'x', clientToken: 't' }, chat(CHAT_A));
+      (await kit2.spawner.nextChild()).spawn(2);
+      expect((await retry).attached).to.equal(false);
+      const otherChat = kit2.supervisor.startOrAttach({ command: 'x', clientToken: 't' }, chat(CHAT_B));
+      (await kit2.spawner.nextChild()).spawn(3);
+      expect((await otherChat).attached).to.equal(false);
+      for (const c of kit2.spawner.children) if (c.isRunning) c.finish(0);
+      await kit2.supervisor.close();
+    });
+  });
+
+  describe('waitFor', () => {
+    it('resolves quiet on the simulated clock', async () => {
+      const record = await kit.supervisor.start({ command: 'x' });
+      const wait = kit.supervisor.waitFor(record, { kind: 'quiet', quietMs: 500 }, 10_000);
+      kit.clock.increment(300);
+      kit.spawner.last.write('.');
+      kit.clock.increment(300);
+      let settled = false;
+      void wait.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).to.equal(false);
+      kit.clock.increment(200);
+      expect(await wait).to.deep.equal({ result: 'quiet' });
+      expect(kit.supervisor.stats().waiters).to.equal(0);
+    });
+
+    it('resolves a match on output and reports its offset', async () => {
+      const record = await kit.supervisor.start({ command: 'x' });
+      const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: /ready/ }, 10_000);
+      kit.spawner.last.write('booting\n').write('ready\n');
+      expect(await wait).to.deep.equal({ result: 'match', match: { text: 'ready', offset: 8 } });
+    });
+  });
+
   describe('history and inspection', () => {
     it('records each event with the state it led to', async () => {
       const record = await kit.supervisor.start({ command: 'true' });

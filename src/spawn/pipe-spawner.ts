@@ -1,7 +1,7 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
-import { applyPriority, type PrioritySettings } from './priority.js';
+import { applyPriority, priorityPrefix, type PrioritySettings } from './priority.js';
 import { groupAlive, signalGroup } from './signals.js';
 
 /**
@@ -40,7 +40,7 @@ export function createPipeSpawner(options: PipeSpawnerOptions = {}): Spawner {
 function spawnPiped(request: SpawnRequest, listener: ChildListener, priority: PrioritySettings | null): ChildHandle {
   let child: ChildProcess;
   try {
-    child = spawnChild('sh', ['-c', MERGE_STDERR_PREFIX + request.command], {
+    child = spawnChild('sh', ['-c', MERGE_STDERR_PREFIX + priorityPrefix(priority) + request.command], {
       cwd: request.cwd === '' ? undefined : request.cwd,
       env: request.env,
       detached: true,

@@ -29,8 +29,20 @@ function ownOomScoreAdj(): number {
 }
 
 /**
- * Applies `settings` to a just-spawned child, before its shell has had time to fork. Returns
- * the failures (never throws): they are logged, never fatal, as in the reference.
+ * Shell text put in front of the command (same line) that sets the OOM score from inside the
+ * shell before it runs anything: children inherit it with no race. A failure there is silent;
+ * `applyPriority` makes the same write from the parent and reports it.
+ */
+export function priorityPrefix(settings: PrioritySettings | null): string {
+  return settings ? `echo ${settings.oomScoreAdj} >/proc/self/oom_score_adj 2>/dev/null; ` : '';
+}
+
+/**
+ * Applies `settings` to a just-spawned child from the parent. The OOM score is also set by the
+ * shell itself (priorityPrefix); niceness has no shell builtin, so it is set here only, right
+ * after the spawn returns: a child the shell forks before that (microseconds, under heavy load)
+ * keeps the service's niceness. Returns the failures (never throws): they are logged, never
+ * fatal, as in the reference.
  */
 export function applyPriority(pid: number, settings: PrioritySettings): Error[] {
   const failures: Error[] = [];

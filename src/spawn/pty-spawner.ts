@@ -3,7 +3,7 @@ import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import * as pty from 'node-pty';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
-import { applyPriority, type PrioritySettings } from './priority.js';
+import { applyPriority, priorityPrefix, type PrioritySettings } from './priority.js';
 import { groupAlive, signalGroup } from './signals.js';
 
 /** Ctrl-D: on a terminal in canonical mode, end of input for the foreground program. */
@@ -39,7 +39,7 @@ function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: Pr
   const options = request.pty ?? { cols: 80, rows: 24, term: 'xterm-256color' };
   let terminal: pty.IPty;
   try {
-    terminal = pty.spawn('sh', ['-c', request.command], {
+    terminal = pty.spawn('sh', ['-c', priorityPrefix(priority) + request.command], {
       name: options.term,
       cols: options.cols,
       rows: options.rows,

@@ -154,7 +154,7 @@ export const processMachine = setup({
     closeSeen: false,
     drainCutOff: false,
     endCause: null,
-    stdinOpen: input.request.stdin === true,
+    stdinOpen: input.request.stdin === true || input.request.pty !== undefined,
     signalError: null,
     exitedAt: null,
     output: null,
