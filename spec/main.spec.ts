@@ -52,4 +52,13 @@ describe('main', () => {
     expect(code).to.equal(2);
     expect(stderr).to.match(/Invalid configuration: port: /);
   });
+
+  it('refuses to serve a non-loopback host without a token (exit 2, the reason on stderr)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, HOST: '0.0.0.0', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/host "0\.0\.0\.0" is reachable from other machines and no authToken is set\.\n.*PROCVISOR_AUTH_TOKEN/);
+  });
 });

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'SUPERVISOR_CLOSED'
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'UNAUTHORIZED'
+  | 'LISTEN_FAILED'
   | 'INTERNAL';
 
 /**

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Clock } from './clock.js';
-import type { Config } from './config.js';
+import { assertSafeExposure, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { listen } from './ops/listen.js';
+import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
 import { createPipeSpawner } from './spawn/pipe-spawner.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
@@ -13,7 +14,9 @@ import { Supervisor } from './supervisor/supervisor.js';
 export interface Service {
   supervisor: Supervisor;
   server: Server;
-  /** `http://host:port`, with the real port when the config said 0. */
+  /** Prometheus metrics; `metrics.setStreamReaderSource()` is the output-stream feature's hook. */
+  metrics: ServiceMetrics;
+  /** `http://host:port`, with the real port when the config said 0, or `unix:/path` for a socket. */
   url: string;
   /**
    * Stops accepting connections, terminates every process group, releases every waiter, and
@@ -30,13 +33,26 @@ export interface ServiceDeps {
   envHook?: EnvHook;
 }
 
+/** Environment variables that hold secrets of the service itself: no supervised process inherits them. */
+const SERVICE_SECRETS = ['PROCVISOR_AUTH_TOKEN'];
+
+function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!SERVICE_SECRETS.some((name) => name in env)) return env;
+  const copy = { ...env };
+  for (const name of SERVICE_SECRETS) delete copy[name];
+  return copy;
+}
+
 /**
- * Starts the service: supervisor + Koa app on one HTTP server. Server timeouts only govern
+ * Starts the service: supervisor + Koa app on one HTTP server, on TCP or a Unix socket (see
+ * ops/listen.ts). Refuses a network-reachable host without a token (assertSafeExposure), and
+ * rejects with LISTEN_FAILED when it cannot listen. Server timeouts only govern
  * receiving requests (`requestTimeout`, `headersTimeout`) and idle keep-alive; socket inactivity
  * (`server.timeout`) stays 0, because it would cut a 5-minute long poll.
  */
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
+  assertSafeExposure(config);
   const supervisor = new Supervisor({
     spawner: deps.spawner ?? createPipeSpawner(),
     log,
@@ -50,8 +66,11 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     maxExitedRecords: config.maxExitedRecords,
     listLimit: config.listLimit,
     shutdownGraceMs: config.shutdownGraceMs,
+    // A process the service runs must not be able to read the service's own token.
+    serviceEnv: () => withoutServiceSecrets(process.env),
   });
-  const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes });
+  const metrics = createServiceMetrics(supervisor);
+  const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes, authToken: config.authToken, metrics });
   const handle = app.callback();
   const server = createServer((req, res) => {
     // Koa answers its own errors; this only catches a failure of that machinery itself.
@@ -66,18 +85,17 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  let url: string;
+  try {
+    url = await listen(server, config);
+  } catch (error) {
+    metrics.close();
+    await supervisor.close();
+    throw error;
+  }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  log.info({ url }, 'procvisor listening');
+  // Announced only now: a socket's mode is already 0600.
+  log.info({ url, auth: config.authToken !== null }, 'procvisor listening');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -90,8 +108,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       const cutOff = setTimeout(() => server.closeAllConnections(), 1000);
       await serverClosed;
       clearTimeout(cutOff);
+      metrics.close();
     })();
     return closing;
   };
-  return { supervisor, server, url, close };
+  return { supervisor, server, metrics, url, close };
 }

@@ -18,6 +18,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SUPERVISOR_CLOSED: 500,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  UNAUTHORIZED: 401,
+  // Start-up only (the server could not listen); never an HTTP answer.
+  LISTEN_FAILED: 500,
   INTERNAL: 500,
 };
 

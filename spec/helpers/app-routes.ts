@@ -1,0 +1,44 @@
+import type { Router } from '@koa/router';
+import type Koa from 'koa';
+import { createApp } from '../../src/http/app.js';
+import { createTestSupervisor } from '../../src/testing/create-test-supervisor.js';
+
+/** One route as a router registered it: method and Koa path (`/api/v0/processes/:id/output`). */
+export interface RegisteredRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * Every route registered in the routers mounted on `app`, found by introspection: @koa/router
+ * marks the middleware of `router.routes()` with `.router`, and each route is a layer of its
+ * stack. HEAD, which the router adds to every GET, is left out.
+ */
+export function registeredRoutes(app: Koa<never> | Koa): RegisteredRoute[] {
+  const routes: RegisteredRoute[] = [];
+  for (const middleware of app.middleware as ((...args: never[]) => unknown)[]) {
+    const router = (middleware as { router?: Router<unknown> }).router;
+    if (!router) continue;
+    for (const layer of router.stack) {
+      if (typeof layer.path !== 'string') continue;
+      for (const method of layer.methods) if (method !== 'HEAD') routes.push({ method, path: layer.path });
+    }
+  }
+  return routes;
+}
+
+/** The routes of the app procvisor's service builds (auth on, so nothing is left out). */
+export async function serviceRoutes(): Promise<RegisteredRoute[]> {
+  const kit = createTestSupervisor();
+  try {
+    const app = createApp({ supervisor: kit.supervisor, log: kit.log, maxWaitMs: 1000, maxBodyBytes: 1024, authToken: 'a-token-for-introspection' });
+    return registeredRoutes(app);
+  } finally {
+    await kit.supervisor.close();
+  }
+}
+
+/** `/api/v0/processes/:id/output` → `/api/v0/processes/{id}/output`. */
+export function toOpenApiPath(koaPath: string): string {
+  return koaPath.replace(/:(\w+)/g, '{$1}');
+}
