@@ -67,15 +67,14 @@ export function createServiceMetrics(supervisor: MetricsSupervisor): ServiceMetr
       for (const record of counted.keys()) this.inc(countOutput(record));
     },
   });
-  new Gauge({ name: 'procvisor_processes_running', help: 'Processes not yet exited.', registers: [registry], collect() {
-    this.set(supervisor.stats().running);
-  } });
-  new Gauge({ name: 'procvisor_blocking_waiters', help: 'Requests blocked in GET /{id}/output?wait=true.', registers: [registry], collect() {
-    this.set(supervisor.stats().waiters);
-  } });
-  new Gauge({ name: 'procvisor_stream_readers', help: 'Clients reading an output stream.', registers: [registry], collect() {
-    this.set(streamReaders());
-  } });
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers: [registry], collect() {
+      this.set(read());
+    } });
+  };
+  gauge('procvisor_processes_running', 'Processes not yet exited.', () => supervisor.stats().running);
+  gauge('procvisor_blocking_waiters', 'Requests blocked in GET /{id}/output?wait=true.', () => supervisor.stats().waiters);
+  gauge('procvisor_stream_readers', 'Clients reading an output stream.', () => streamReaders());
   const httpRequests = new Counter<HttpLabel>({
     name: 'procvisor_http_requests_total',
     help: 'HTTP requests answered, by method, route template and status.',
