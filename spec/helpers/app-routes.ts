@@ -1,6 +1,6 @@
-import type { Router } from '@koa/router';
 import type Koa from 'koa';
 import { createApp } from '../../src/http/app.js';
+import { mountedRouters } from '../../src/http/http-metrics.js';
 import { createTestSupervisor } from '../../src/testing/create-test-supervisor.js';
 
 /** One route as a router registered it: method and Koa path (`/api/v0/processes/:id/output`). */
@@ -10,15 +10,12 @@ export interface RegisteredRoute {
 }
 
 /**
- * Every route registered in the routers mounted on `app`, found by introspection: @koa/router
- * marks the middleware of `router.routes()` with `.router`, and each route is a layer of its
- * stack. HEAD, which the router adds to every GET, is left out.
+ * Every route registered in the routers mounted on `app`, found by introspection: each route is
+ * a layer of its router's stack. HEAD, which the router adds to every GET, is left out.
  */
-export function registeredRoutes(app: Koa<never> | Koa): RegisteredRoute[] {
+export function registeredRoutes<S>(app: Koa<S>): RegisteredRoute[] {
   const routes: RegisteredRoute[] = [];
-  for (const middleware of app.middleware as ((...args: never[]) => unknown)[]) {
-    const router = (middleware as { router?: Router<unknown> }).router;
-    if (!router) continue;
+  for (const router of mountedRouters(app)) {
     for (const layer of router.stack) {
       if (typeof layer.path !== 'string') continue;
       for (const method of layer.methods) if (method !== 'HEAD') routes.push({ method, path: layer.path });

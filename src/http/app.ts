@@ -8,7 +8,7 @@ import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
 import { bearerAuth } from './auth.js';
 import { chatContextMiddleware, type RequestState } from './chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
-import { httpMetrics } from './http-metrics.js';
+import { httpMetrics, mountedRouters } from './http-metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createOpsRouter } from './ops-routes.js';
 import { createProcessRouter } from './process-routes.js';
@@ -64,9 +64,9 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     metrics,
     openApiDocument: buildOpenApiDocument(API_OPERATIONS, apiDocumentOptions(authToken !== null)),
   });
-  // Every router of the app, for the metrics' route labels.
-  const routers = [router, opsRouter];
-  app.use(httpMetrics(metrics, routers));
+  // The metrics' route labels come from every router mounted below, found at the first request.
+  let routers: ReturnType<typeof mountedRouters<RequestState>> | null = null;
+  app.use(httpMetrics(metrics, () => (routers ??= mountedRouters(app))));
   app.use(accessLog(deps.log));
   app.use(errorMiddleware());
   app.use(bearerAuth(authToken));

@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router';
+import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { ServiceMetrics } from '../ops/service-metrics.js';
 
@@ -7,6 +8,18 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 
 /** The route label of a path no router knows. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The routers mounted on `app` with `app.use(router.routes())`: @koa/router marks that
+ * middleware with `.router`. Read after the app is assembled, it includes routers added by any
+ * feature, with no list to keep in step.
+ */
+export function mountedRouters<S>(app: Koa<S>): Router<S>[] {
+  return app.middleware.flatMap((middleware) => {
+    const router = (middleware as { router?: Router<S> }).router;
+    return router ? [router] : [];
+  });
+}
 
 /**
  * Returns the template (`/api/v0/processes/:id/output`) of the first route of `routers` whose
@@ -25,9 +38,10 @@ export function routeTemplateOf<S>(routers: readonly Router<S>[], path: string):
 /**
  * Counts every request and observes its duration, labelled by method, route template and final
  * status. Outermost middleware: it sees the status the error middleware chose, and a request
- * that ends in an exception is still counted (as 500).
+ * that ends in an exception is still counted (as 500). `routers` is called at each request
+ * (cache it), so it may list routers mounted after this middleware.
  */
-export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'httpDuration'>, routers: readonly Router<S>[]): Middleware<S> {
+export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'httpDuration'>, routers: () => readonly Router<S>[]): Middleware<S> {
   return async (ctx, next) => {
     const stopTimer = metrics.httpDuration.startTimer();
     let failed = true;
@@ -36,7 +50,7 @@ export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'h
       failed = false;
     } finally {
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
-      const route = routeTemplateOf(routers, ctx.path);
+      const route = routeTemplateOf(routers(), ctx.path);
       stopTimer({ method, route });
       metrics.httpRequests.inc({ method, route, status: String(failed ? 500 : ctx.status) });
     }
