@@ -1,5 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { waitUntil } from './helpers/wait-until.js';
@@ -51,5 +54,31 @@ describe('main', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).to.equal(2);
     expect(stderr).to.match(/Invalid configuration: port: /);
+  });
+
+  it('refuses to serve a non-loopback host without a token (exit 2, the reason on stderr)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, HOST: '0.0.0.0', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/host "0\.0\.0\.0" is reachable from other machines and no authToken is set\.\n.*PROCVISOR_AUTH_TOKEN/);
+  });
+
+  it('exits 1 with the reason when it cannot listen (a socket path that is a regular file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procvisor-main-'));
+    const socket = join(dir, 'not-a-socket');
+    writeFileSync(socket, '');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, PROCVISOR_SOCKET: socket }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout?.resume();
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).to.equal(1);
+      expect(stderr).to.equal(`procvisor: Cannot listen on Unix socket ${JSON.stringify(socket)}: the path exists and is not a socket; refusing to replace it.\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

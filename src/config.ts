@@ -1,14 +1,40 @@
 import { readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import * as v from 'valibot';
 import { SupervisorError } from './errors.js';
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 
+/** Linux's `sun_path` holds 108 bytes including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+/** A bearer token shorter than this is guessable; longer than the max is a mistake (or an attack on memory). */
+export const MIN_AUTH_TOKEN_CHARS = 16;
+export const MAX_AUTH_TOKEN_CHARS = 4096;
+
 /** Every setting of the service, with its bound. Units are in the names. */
 export const ConfigSchema = v.object({
   host: v.pipe(v.string(), v.nonEmpty()),
   port: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)),
+  /** Path of a Unix socket to listen on instead of TCP (`host` and `port` are then unused). */
+  socket: v.nullable(
+    v.pipe(
+      v.string(),
+      v.nonEmpty(),
+      v.check((path) => Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES, `must be at most ${MAX_SOCKET_PATH_BYTES} bytes (the Unix socket path limit)`),
+    ),
+  ),
+  /** Bearer token every request must carry (except `GET /healthz`); null turns access control off. */
+  authToken: v.nullable(
+    v.pipe(
+      v.string(),
+      v.minLength(MIN_AUTH_TOKEN_CHARS, `must be at least ${MIN_AUTH_TOKEN_CHARS} characters`),
+      v.maxLength(MAX_AUTH_TOKEN_CHARS, `must be at most ${MAX_AUTH_TOKEN_CHARS} characters`),
+      v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    ),
+  ),
+  /** Lets a non-loopback `host` run without `authToken`. Off: such a config is refused at start-up. */
+  allowUnauthenticatedRemote: v.boolean(),
   logLevel: v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** The configured working directory: used when a start request names none and it exists. */
   workdir: v.nullable(v.string()),
@@ -93,8 +119,9 @@ const NULLABLE_NUMBERS: ReadonlySet<string> = new Set(['oomScoreAdj', 'niceScore
 function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknown>): unknown {
   if (NULLABLE_NUMBERS.has(key)) return raw.trim() === '' || raw === 'null' ? null : Number(raw);
   if (typeof defaults[key] === 'number') return raw.trim() === '' ? raw : Number(raw);
+  // Anything but the two words stays a string, which the schema then names as the bad setting.
   if (typeof defaults[key] === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (key === 'workdir') return raw === '' ? null : raw;
+  if (key === 'workdir' || key === 'socket' || key === 'authToken') return raw === '' ? null : raw;
   return raw;
 }
 
@@ -121,5 +148,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       detail: 'Check config/default.json, PROCVISOR_CONFIG and the PORT, HOST, LOG_LEVEL and PROCVISOR_* variables.',
     });
   }
+  assertSafeExposure(result.output);
   return result.output;
+}
+
+// BlockList also matches IPv4-mapped IPv6 forms (`::ffff:127.0.0.1`) against the IPv4 subnet.
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * True for hosts that only this machine can reach: `localhost`, 127.0.0.0/8, `::1` and
+ * IPv4-mapped 127.x. Any other name may resolve to a routable address, so it counts as remote.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare.toLowerCase() === 'localhost') return true;
+  const family = isIP(bare);
+  return family !== 0 && LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Refuses a config that would serve the process API (remote command execution by design) to
+ * the network without a token: a non-loopback `host`, no `authToken`, and no explicit
+ * `allowUnauthenticatedRemote: true`. A Unix socket never listens on the network, so it passes.
+ */
+export function assertSafeExposure(config: Pick<Config, 'host' | 'socket' | 'authToken' | 'allowUnauthenticatedRemote'>): void {
+  if (config.socket !== null || config.authToken !== null || config.allowUnauthenticatedRemote || isLoopbackHost(config.host)) return;
+  throw new SupervisorError('INVALID_REQUEST', `Invalid configuration: host ${JSON.stringify(config.host)} is reachable from other machines and no authToken is set.`, {
+    detail:
+      'Anyone who can reach this port could run commands as this user. Set PROCVISOR_AUTH_TOKEN (and put TLS in front), ' +
+      'listen on 127.0.0.1 or a Unix socket (PROCVISOR_SOCKET), or, if a firewall or network namespace already protects the port, set PROCVISOR_ALLOW_UNAUTHENTICATED_REMOTE=true.',
+  });
 }

@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'UPGRADE_REQUIRED'
   | 'WATCH_LIMIT_REACHED'
   | 'GIT_FAILED'
+  | 'UNAUTHORIZED'
+  | 'LISTEN_FAILED'
   | 'INTERNAL';
 
 /**

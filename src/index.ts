@@ -5,6 +5,8 @@ export { createLogger, type Logger } from './logger.js';
 export { realClock, type Clock } from './clock.js';
 export { startService, type Service, type ServiceDeps } from './service.js';
 export { createApp, type AppDeps } from './http/app.js';
+export { createBearerCheck, constantTimeEqual, type BearerVerdict } from './http/auth.js';
+export { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
 export { createPipeSpawner } from './spawn/pipe-spawner.js';
 export type { Spawner, SpawnRequest, ChildHandle, ChildListener } from './spawn/spawner.js';
 export { Supervisor, type SupervisorOptions, type StartRequest, type ChatIdentity, type SupervisorStats } from './supervisor/supervisor.js';

@@ -16,8 +16,21 @@ async function main(): Promise<void> {
     process.stderr.write(`procvisor: ${(error as Error).message}${detail}\n`);
     process.exit(2);
   }
+  // Read once into the config; gone from the environment that git and anything else inherit.
+  delete process.env.PROCVISOR_AUTH_TOKEN;
   const log = createLogger({ level: config.logLevel });
-  const service = await startService({ config, log });
+  let service;
+  try {
+    service = await startService({ config, log });
+  } catch (error) {
+    if (!(error instanceof SupervisorError)) throw error;
+    // A start-up refusal (LISTEN_FAILED): say what and why, without a stack.
+    log.fatal({ err: error, code: error.code }, 'procvisor failed to start');
+    log.flush();
+    process.stderr.write(`procvisor: ${error.message}${error.detail ? `\n${error.detail}` : ''}\n`);
+    process.exitCode = 1;
+    return;
+  }
   // Last line of defence: if the service dies on an uncaught error, its process groups die too.
   process.on('exit', () => service.supervisor.killAllGroups());
   let stopping = false;

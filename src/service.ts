@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { realClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { assertSafeExposure, type Config } from './config.js';
 import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
+import { createBearerCheck } from './http/auth.js';
 import type { Logger } from './logger.js';
+import { listen } from './ops/listen.js';
+import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
 import { createProcessSpawner } from './spawn/process-spawner.js';
 import { defaultPriority } from './spawn/priority.js';
 import type { Spawner } from './spawn/spawner.js';
@@ -17,7 +19,9 @@ export interface Service {
   server: Server;
   /** Git watch: the path store and the `/api/v0/git/watch` WebSocket server. */
   gitWatch: GitWatch;
-  /** `http://host:port`, with the real port when the config said 0. */
+  /** Prometheus metrics. */
+  metrics: ServiceMetrics;
+  /** `http://host:port`, with the real port when the config said 0, or `unix:/path` for a socket. */
   url: string;
   /**
    * Stops accepting connections, terminates every process group, releases every waiter, and
@@ -34,13 +38,26 @@ export interface ServiceDeps {
   envHook?: EnvHook;
 }
 
+/** Environment variables that hold secrets of the service itself: no supervised process inherits them. */
+const SERVICE_SECRETS = ['PROCVISOR_AUTH_TOKEN'];
+
+function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!SERVICE_SECRETS.some((name) => name in env)) return env;
+  const copy = { ...env };
+  for (const name of SERVICE_SECRETS) delete copy[name];
+  return copy;
+}
+
 /**
- * Starts the service: supervisor + Koa app on one HTTP server. Server timeouts only govern
+ * Starts the service: supervisor + Koa app on one HTTP server, on TCP or a Unix socket (see
+ * ops/listen.ts). Refuses a network-reachable host without a token (assertSafeExposure), and
+ * rejects with LISTEN_FAILED when it cannot listen. Server timeouts only govern
  * receiving requests (`requestTimeout`, `headersTimeout`) and idle keep-alive; socket inactivity
  * (`server.timeout`) stays 0, because it would cut a 5-minute long poll.
  */
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
+  assertSafeExposure(config);
   const supervisor = new Supervisor({
     spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
@@ -61,10 +78,27 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     listLimit: config.listLimit,
     shutdownGraceMs: config.shutdownGraceMs,
     killGraceMs: config.killGraceMs,
+    // A process the service runs must not be able to read the service's own token.
+    serviceEnv: () => withoutServiceSecrets(process.env),
   });
+  const metrics = createServiceMetrics(supervisor);
+  metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
   // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
-  const gitWatch = createGitWatch(config, { onProcessExit: (listener) => supervisor.onProcessExit(listener), log, clock: deps.clock ?? realClock });
-  const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes, pathStore: gitWatch.store });
+  const gitWatch = createGitWatch(config, {
+    onProcessExit: (listener) => supervisor.onProcessExit(listener),
+    log,
+    clock: deps.clock ?? realClock,
+    ...(config.authToken ? { authorize: createBearerCheck(config.authToken) } : {}),
+  });
+  const app = createApp({
+    supervisor,
+    log,
+    maxWaitMs: config.maxWaitMs,
+    maxBodyBytes: config.maxBodyBytes,
+    authToken: config.authToken,
+    metrics,
+    pathStore: gitWatch.store,
+  });
   const handle = app.callback();
   const server = createServer((req, res) => {
     // Koa answers its own errors; this only catches a failure of that machinery itself.
@@ -80,18 +114,17 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  let url: string;
+  try {
+    url = await listen(server, config);
+  } catch (error) {
+    metrics.close();
+    await Promise.all([supervisor.close(), gitWatch.close()]);
+    throw error;
+  }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  log.info({ url }, 'procvisor listening');
+  // Announced only now: a socket's mode is already 0600.
+  log.info({ url, auth: config.authToken !== null }, 'procvisor listening');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -105,8 +138,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       const cutOff = setTimeout(() => server.closeAllConnections(), 1000);
       await serverClosed;
       clearTimeout(cutOff);
+      metrics.close();
     })();
     return closing;
   };
-  return { supervisor, server, gitWatch, url, close };
+  return { supervisor, server, gitWatch, metrics, url, close };
 }

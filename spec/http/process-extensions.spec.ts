@@ -13,7 +13,7 @@ type Body = Record<string, unknown>;
 describe('process API extensions', () => {
   let service: TestService;
   before(async () => {
-    service = await startTestService({ streamWindowBytes: 16 * 1024 * 1024 });
+    service = await startTestService({ streamWindowBytes: 16 * 1024 * 1024, exitedStreamBytes: 16 * 1024 * 1024 });
   });
   after(async () => {
     await service.close();
@@ -239,6 +239,7 @@ describe('process API extensions', () => {
       expect(second[0]?.data.offset).to.equal(received);
       expect(second.at(-1)).to.deep.include({ event: 'exit' });
       expect(second.at(-1)?.data).to.include({ exit_code: 0, next_cursor: 12_000_000 });
+      expect([...first, ...second].filter((e) => e.event === 'gap')).to.deep.equal([]);
       const all = Buffer.concat([concat(first), concat(second)]);
       expect(all.length).to.equal(bytes.length);
       expect(createHash('sha256').update(all).digest('hex')).to.equal(createHash('sha256').update(bytes).digest('hex'));

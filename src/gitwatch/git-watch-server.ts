@@ -9,6 +9,7 @@ import { handleClientMessage, sendMessage } from './client-messages.js';
 import type { GitRunner } from './git-runner.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat, type TargetChat } from './target-chat.js';
+import { challengeFor, unauthorizedError, type BearerVerdict } from '../http/auth.js';
 import { rejectUpgrade } from './upgrade-rejection.js';
 import { WatchSession } from './watch-session.js';
 
@@ -33,6 +34,8 @@ export interface GitWatchServerOptions {
   maxDiffBytes: number;
   maxMessageDiffBytes: number;
   maxSockets: number;
+  /** The service's bearer-token check; absent when access control is off. */
+  authorize?: (authorization: string | undefined) => BearerVerdict;
 }
 
 export interface GitWatchStats {
@@ -93,6 +96,13 @@ export class GitWatchServer {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'git watch upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://procvisor');
+    // The token comes first, as on every HTTP route: a stranger learns nothing else.
+    const verdict = this.options.authorize?.(req.headers.authorization) ?? 'ok';
+    if (verdict !== 'ok') {
+      const status = rejectUpgrade(socket, unauthorizedError(verdict), { 'WWW-Authenticate': challengeFor(verdict) });
+      this.options.log.info({ path: url.pathname.slice(0, 200), status, code: 'UNAUTHORIZED' }, 'git watch refused');
+      return;
+    }
     let target: TargetChat;
     try {
       if (url.pathname !== WATCH_PATH) {

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
+import type { BearerVerdict } from '../http/auth.js';
 import type { Logger } from '../logger.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';
 import { GitRunner } from './git-runner.js';
@@ -33,7 +34,10 @@ export interface GitWatch {
 }
 
 /** Wires the path store to process exits and builds the WebSocket server over one git runner. */
-export function createGitWatch(settings: GitWatchSettings, deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock }): GitWatch {
+export function createGitWatch(
+  settings: GitWatchSettings,
+  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; authorize?: (authorization: string | undefined) => BearerVerdict },
+): GitWatch {
   const log = deps.log.child({ component: 'git-watch' });
   const store = new PathStore(
     { maxChats: settings.pathStoreMaxChats, maxPathsPerChat: settings.pathStoreMaxPathsPerChat },
@@ -52,6 +56,7 @@ export function createGitWatch(settings: GitWatchSettings, deps: { onProcessExit
     maxDiffBytes: settings.gitWatchMaxDiffBytes,
     maxMessageDiffBytes: settings.gitWatchMaxMessageDiffBytes,
     maxSockets: settings.gitWatchMaxSockets,
+    ...(deps.authorize ? { authorize: deps.authorize } : {}),
   });
   return {
     store,

@@ -8,7 +8,7 @@ import { encodeJson } from '../http/json.js';
  * Answers an upgrade request that is refused with the API's usual error response (status from
  * the error code, body `{message, detail?, code}`), then closes the connection. Returns the status.
  */
-export function rejectUpgrade(socket: Duplex, error: SupervisorError): number {
+export function rejectUpgrade(socket: Duplex, error: SupervisorError, headers: Record<string, string> = {}): number {
   const status = STATUS_BY_CODE[error.code];
   const body: ErrorBody = { message: error.message, ...(error.detail ? { detail: error.detail } : {}), code: error.code };
   const text = encodeJson(body);
@@ -20,6 +20,9 @@ export function rejectUpgrade(socket: Duplex, error: SupervisorError): number {
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
+      Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
       `Content-Length: ${Buffer.byteLength(text)}\r\n` +
       'Connection: close\r\n\r\n' +
       text,

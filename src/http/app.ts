@@ -3,10 +3,16 @@ import { SupervisorError } from '../errors.js';
 import { createGitRouter } from '../gitwatch/git-routes.js';
 import type { PathStore } from '../gitwatch/path-store.js';
 import type { Logger } from '../logger.js';
+import { createServiceMetrics, type ServiceMetrics } from '../ops/service-metrics.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
+import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
+import { bearerAuth } from './auth.js';
 import { chatContextMiddleware, type RequestState } from './chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
+import { httpMetrics, mountedRouters } from './http-metrics.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { createOpsRouter } from './ops-routes.js';
 import { createProcessRouter } from './process-routes.js';
 
 export interface AppDeps {
@@ -18,13 +24,12 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Git watch's path store; with it, `/api/v0/git` routes are mounted. */
   pathStore?: PathStore;
+  /** Bearer token required on every route but `/healthz`; null or absent: no access control. */
+  authToken?: string | null;
+  /** The service's metrics; absent: the app creates its own, following `supervisor`. */
+  metrics?: ServiceMetrics;
 }
 
-/**
- * The Koa application. Middleware order, outermost first: access log (one line per request) →
- * errors (status + `{message, detail?, code}`) → chat context (may reject a bad header, so it
- * sits inside the error handler) → unmatched (405 / 404 as JSON) → routes → allowed methods.
- */
 /**
  * Turns what the router left unanswered into API errors: its 405 (the Allow header stays) and
  * 501 into METHOD_NOT_ALLOWED, and no route at all into ROUTE_NOT_FOUND, all JSON.
@@ -46,13 +51,33 @@ function unmatchedRoutes(): Koa.Middleware<RequestState> {
   };
 }
 
+/**
+ * The Koa application. Middleware order, outermost first: HTTP metrics (sees the final status)
+ * → access log (one line per request) → errors (status + `{message, detail?, code}`) → bearer
+ * auth (before anything that answers, so every route, present or future, needs the token) →
+ * chat context (may reject a bad header, so it sits inside the error handler) → unmatched (405 /
+ * 404 as JSON) → routes → allowed methods.
+ */
 export function createApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
+  const authToken = deps.authToken ?? null;
+  const metrics = deps.metrics ?? createServiceMetrics(deps.supervisor);
   const router = createProcessRouter({ supervisor: deps.supervisor, maxWaitMs: deps.maxWaitMs, maxBodyBytes: deps.maxBodyBytes });
+  const opsRouter = createOpsRouter({
+    isServing: () => !deps.supervisor.isClosed,
+    metrics,
+    openApiDocument: buildOpenApiDocument(API_OPERATIONS, apiDocumentOptions(authToken !== null)),
+  });
+  // The metrics' route labels come from every router mounted below, found at the first request.
+  let routers: ReturnType<typeof mountedRouters<RequestState>> | null = null;
+  app.use(httpMetrics(metrics, () => (routers ??= mountedRouters(app))));
   app.use(accessLog(deps.log));
   app.use(errorMiddleware());
+  app.use(bearerAuth(authToken));
   app.use(chatContextMiddleware());
   app.use(unmatchedRoutes());
+  app.use(opsRouter.routes());
+  app.use(opsRouter.allowedMethods());
   app.use(router.routes());
   app.use(router.allowedMethods());
   // Git watch's HTTP routes (src/gitwatch/git-routes.ts); its WebSocket is attached in service.ts.

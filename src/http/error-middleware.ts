@@ -26,6 +26,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UPGRADE_REQUIRED: 426,
   WATCH_LIMIT_REACHED: 503,
   GIT_FAILED: 500,
+  UNAUTHORIZED: 401,
+  // Start-up only (the server could not listen); never an HTTP answer.
+  LISTEN_FAILED: 500,
   INTERNAL: 500,
 };
 

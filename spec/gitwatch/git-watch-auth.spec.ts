@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import WebSocket from 'ws';
+import { startTestService, type TestService } from '../helpers/test-service.js';
+
+const TOKEN = 'a-long-enough-test-token-0123456789';
+const CHAT = '11111111-1111-4111-8111-111111111111';
+
+/** Opens the watch socket; resolves with the HTTP status of a refusal, or 101 when it opened. */
+function connect(service: TestService, headers: Record<string, string>): Promise<{ status: number; challenge?: string }> {
+  const url = `${service.url.replace('http', 'ws')}/api/v0/git/watch?chat_id=${CHAT}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, ...(res.headers['www-authenticate'] ? { challenge: res.headers['www-authenticate'] } : {}) });
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      ws.close();
+      resolve({ status: 101 });
+    });
+    ws.on('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+describe('git watch access control', () => {
+  let service: TestService;
+  before(async () => {
+    service = await startTestService({ authToken: TOKEN });
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('refuses an upgrade without the token, with the bearer challenge', async () => {
+    const answer = await connect(service, {});
+    expect(answer.status).to.equal(401);
+    expect(answer.challenge).to.match(/^Bearer realm="procvisor"$/);
+  });
+
+  it('refuses a wrong token', async () => {
+    expect((await connect(service, { Authorization: 'Bearer wrong-token-wrong-token' })).status).to.equal(401);
+  });
+
+  it('accepts the token', async () => {
+    expect((await connect(service, { Authorization: `Bearer ${TOKEN}` })).status).to.equal(101);
+  });
+});

@@ -1,0 +1,77 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { SupervisorError } from '../errors.js';
+import type { RequestState } from './chat-context.js';
+
+/** Paths answered without a token: liveness probes (load balancers, systemd, k8s) carry none. */
+export const AUTH_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/healthz']);
+
+/** The challenge sent with every 401 (RFC 6750). */
+export const BEARER_CHALLENGE = 'Bearer realm="procvisor"';
+
+/**
+ * Compares two strings in time that depends on neither their contents nor their lengths: both
+ * are hashed to SHA-256 first, so `timingSafeEqual` always sees two 32-byte buffers (it throws
+ * on unequal lengths, and an early length check would leak the token's length).
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const digestA = createHash('sha256').update(a, 'utf8').digest();
+  const digestB = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(digestA, digestB);
+}
+
+/** What an `Authorization` header says about the caller. */
+export type BearerVerdict = 'ok' | 'missing' | 'invalid';
+
+/**
+ * Builds the check of an `Authorization` header value against `token`: `ok`, `missing` (no
+ * header, or another scheme) or `invalid` (a Bearer credential that is not the token). The
+ * scheme is case-insensitive (RFC 7235). For any transport that sees raw headers: the Koa
+ * middleware below, and WebSocket upgrade handlers (`checkBearer(req.headers.authorization)`).
+ */
+export function createBearerCheck(token: string): (authorization: string | undefined) => BearerVerdict {
+  return (authorization) => {
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
+    if (!match?.[1]) return 'missing';
+    return constantTimeEqual(match[1], token) ? 'ok' : 'invalid';
+  };
+}
+
+/**
+ * The UNAUTHORIZED (401) error for a verdict other than `ok`. The caller also sends
+ * `WWW-Authenticate: ` + `challengeFor(verdict)`.
+ */
+export function unauthorizedError(verdict: Exclude<BearerVerdict, 'ok'>): SupervisorError {
+  return verdict === 'missing'
+    ? new SupervisorError('UNAUTHORIZED', 'Authentication required.', { detail: 'Send the header "Authorization: Bearer <token>".' })
+    : new SupervisorError('UNAUTHORIZED', 'Invalid bearer token.', { detail: 'The token does not match the authToken setting.' });
+}
+
+/** The `WWW-Authenticate` value for a refusal: RFC 6750 adds `error="invalid_token"` for a wrong token. */
+export function challengeFor(verdict: Exclude<BearerVerdict, 'ok'>): string {
+  return verdict === 'invalid' ? `${BEARER_CHALLENGE}, error="invalid_token"` : BEARER_CHALLENGE;
+}
+
+/**
+ * Requires the bearer token on every request except AUTH_EXEMPT_PATHS; with `token` null it
+ * lets everything through. Sits inside the error middleware (which writes the 401 body) and
+ * before everything else, routes included, so routes added later are covered too and an
+ * unauthenticated caller learns nothing, not even which paths exist.
+ */
+export function bearerAuth(token: string | null): Middleware<RequestState> {
+  if (token === null) return (_ctx, next) => next();
+  const check = createBearerCheck(token);
+  return async (ctx, next) => {
+    if (AUTH_EXEMPT_PATHS.has(ctx.path)) {
+      await next();
+      return;
+    }
+    const verdict = check(ctx.get('authorization') || undefined);
+    if (verdict !== 'ok') {
+      // The error middleware keeps headers set here when it writes the body.
+      ctx.set('WWW-Authenticate', challengeFor(verdict));
+      throw unauthorizedError(verdict);
+    }
+    await next();
+  };
+}
