@@ -15,6 +15,10 @@ export const ConfigSchema = v.object({
   headBytes: positiveInt,
   tailBytes: positiveInt,
   maxLineBytes: v.pipe(v.number(), v.integer(), v.minValue(32)),
+  /** Recent output addressable by cursor (streams, cursor reads, match waits), per running process. */
+  streamWindowBytes: positiveInt,
+  /** Part of that window kept after the process exited. */
+  exitedStreamBytes: nonNegativeInt,
   drainTimeoutMs: nonNegativeInt,
   maxWaitMs: positiveInt,
   reapAfterMs: nonNegativeInt,
@@ -22,6 +26,14 @@ export const ConfigSchema = v.object({
   maxExitedRecords: positiveInt,
   listLimit: positiveInt,
   shutdownGraceMs: nonNegativeInt,
+  /** SIGTERM → SIGKILL grace when a lifetime or idle timeout ends a process. */
+  killGraceMs: nonNegativeInt,
+  /** Give children an OOM score adjustment and niceness (Linux), like the reference's agent-exec. */
+  processPriority: v.boolean(),
+  /** null: 0 if the service's own is negative, 1000 if it is ≥ 998, else 998. */
+  oomScoreAdj: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(-1000), v.maxValue(1000))),
+  /** null: the service's niceness + 5, at most 19. */
+  niceScore: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(-20), v.maxValue(19))),
   maxBodyBytes: positiveInt,
   requestTimeoutMs: positiveInt,
   headersTimeoutMs: positiveInt,
@@ -54,8 +66,12 @@ function envName(key: string): string {
 }
 
 /** Turns an environment string into the JSON type the schema expects for that key. */
+const NULLABLE_NUMBERS: ReadonlySet<string> = new Set(['oomScoreAdj', 'niceScore']);
+
 function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknown>): unknown {
+  if (NULLABLE_NUMBERS.has(key)) return raw.trim() === '' || raw === 'null' ? null : Number(raw);
   if (typeof defaults[key] === 'number') return raw.trim() === '' ? raw : Number(raw);
+  if (typeof defaults[key] === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (key === 'workdir') return raw === '' ? null : raw;
   return raw;
 }

@@ -4,7 +4,8 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
-import { createPipeSpawner } from './spawn/pipe-spawner.js';
+import { createProcessSpawner } from './spawn/process-spawner.js';
+import { defaultPriority } from './spawn/priority.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -38,11 +39,17 @@ export interface ServiceDeps {
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
   const supervisor = new Supervisor({
-    spawner: deps.spawner ?? createPipeSpawner(),
+    spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.envHook ? { envHook: deps.envHook } : {}),
-    buffer: { headBytes: config.headBytes, tailBytes: config.tailBytes, maxLineBytes: config.maxLineBytes },
+    buffer: {
+      headBytes: config.headBytes,
+      tailBytes: config.tailBytes,
+      maxLineBytes: config.maxLineBytes,
+      streamWindowBytes: config.streamWindowBytes,
+      exitedStreamBytes: config.exitedStreamBytes,
+    },
     workdir: config.workdir,
     drainTimeoutMs: config.drainTimeoutMs,
     reapAfterMs: config.reapAfterMs,
@@ -50,6 +57,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     maxExitedRecords: config.maxExitedRecords,
     listLimit: config.listLimit,
     shutdownGraceMs: config.shutdownGraceMs,
+    killGraceMs: config.killGraceMs,
   });
   const app = createApp({ supervisor, log, maxWaitMs: config.maxWaitMs, maxBodyBytes: config.maxBodyBytes });
   const handle = app.callback();

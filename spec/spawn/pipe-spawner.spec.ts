@@ -88,6 +88,23 @@ describe('createPipeSpawner', () => {
     expect(text(r)).to.equal('done\n');
   });
 
+  it('keeps stdin open when asked, and closes it on eof', async () => {
+    const r = run('while read line; do echo "got $line"; done; echo end', { stdin: true });
+    await r.pid;
+    await new Promise<void>((resolve, reject) => r.handle.write(Buffer.from('a\nb\n'), true, (error) => (error ? reject(error) : resolve())));
+    await r.ended;
+    expect(text(r)).to.equal('got a\ngot b\nend\n');
+  });
+
+  it('reports a write after eof as an error', async () => {
+    const r = run('cat >/dev/null; sleep 0.2', { stdin: true });
+    await r.pid;
+    await new Promise<void>((resolve) => r.handle.write(Buffer.from('x'), true, () => resolve()));
+    const error = await new Promise<Error | null>((resolve) => r.handle.write(Buffer.from('y'), false, resolve));
+    expect(error?.message).to.equal('stdin is closed');
+    await r.ended;
+  });
+
   it('runs pipelines and reports the exit code of the last command', async () => {
     const r = run('printf "b\\na\\n" | sort | tr a-z A-Z; false | true');
     await r.ended;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { getSimplePaths } from 'xstate/graph';
 import { fromCallback } from 'xstate';
-import { HeadTailBuffer } from '../../src/supervisor/head-tail-buffer.js';
+import { ProcessOutput } from '../../src/supervisor/process-output.js';
 import { processMachine, type ChildCommand, type ChildInput, type ProcessEvent } from '../../src/supervisor/process-machine.js';
 
 /**
@@ -17,20 +17,27 @@ describe('processMachine (all paths)', () => {
     { type: 'child.exited', code: null, signal: 'SIGKILL' },
     { type: 'child.closed' },
     { type: 'child.failed', message: 'no sh' },
-    { type: 'signal', signal: 'SIGTERM', origin: 'request' },
-    { type: 'signal', signal: 'SIGTERM', origin: 'shutdown' },
+    { type: 'signal', signal: 'SIGTERM', cause: 'requested' },
+    { type: 'terminate', graceMs: 10, cause: 'shutdown' },
     { type: 'child.signalFailed', signal: 'SIGTERM', message: 'EPERM' },
-    { type: 'xstate.after.drainTimeout.process.running.draining' } as unknown as ProcessEvent,
+    { type: 'xstate.after.drainTimeout.process.running.lifecycle.draining' } as unknown as ProcessEvent,
+    { type: 'xstate.after.killGrace.process.running.watchdog.terminating' } as unknown as ProcessEvent,
   ];
   const paths = getSimplePaths(machine, {
     events,
-    input: { request: { command: 'x', cwd: '', env: {} }, buffer: new HeadTailBuffer(), drainTimeoutMs: 10, now: () => 0 },
+    input: {
+      request: { command: 'x', cwd: '', env: {} },
+      buffer: new ProcessOutput({}, () => 0, () => undefined),
+      drainTimeoutMs: 10,
+      killGraceMs: 10,
+      now: () => 0,
+    },
     serializeState: (snapshot) =>
       JSON.stringify({
         value: snapshot.value,
         closeSeen: snapshot.context.closeSeen,
         cutOff: snapshot.context.drainCutOff,
-        origin: snapshot.context.signalOrigin,
+        cause: snapshot.context.endCause,
         exited: snapshot.context.rawExitCode !== null || snapshot.context.exitSignal !== null,
         failed: snapshot.context.spawnError !== null,
         signalError: snapshot.context.signalError !== null,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { SimulatedClock, createActor, fromCallback, type Actor } from 'xstate';
-import { HeadTailBuffer } from '../../src/supervisor/head-tail-buffer.js';
+import { ProcessOutput } from '../../src/supervisor/process-output.js';
 import { processMachine, type ChildCommand, type ChildInput, type ProcessEvent } from '../../src/supervisor/process-machine.js';
 
 /** A child logic that records what the machine sends it and lets the test play the OS. */
@@ -14,17 +14,19 @@ describe('processMachine', () => {
   let clock: SimulatedClock;
   let received: ChildCommand[];
   let actor: Actor<typeof processMachine>;
-  let buffer: HeadTailBuffer;
+  let buffer: ProcessOutput;
 
   beforeEach(() => {
     clock = new SimulatedClock();
     clock.set(1_000_000);
     received = [];
-    buffer = new HeadTailBuffer({ headBytes: 8, tailBytes: 8 });
+    buffer = new ProcessOutput({ headBytes: 8, tailBytes: 8, streamWindowBytes: 64 }, () => clock.now(), (error) => {
+      throw error;
+    });
     const machine = processMachine.provide({ actors: { child: fakeChildLogic(received) } });
     actor = createActor(machine, {
       clock,
-      input: { request: { command: 'true', cwd: '', env: {} }, buffer, drainTimeoutMs: 5000, now: () => clock.now() },
+      input: { request: { command: 'true', cwd: '', env: {} }, buffer, drainTimeoutMs: 5000, killGraceMs: 3000, now: () => clock.now() },
     }).start();
   });
 
@@ -35,14 +37,14 @@ describe('processMachine', () => {
   it('starts in starting and runs once the child spawned', () => {
     expect(value()).to.equal('starting');
     actor.send({ type: 'child.spawned', pid: 7 });
-    expect(value()).to.deep.equal({ running: 'alive' });
+    expect(value()).to.deep.equal({ running: { lifecycle: 'alive', watchdog: 'unwatched' } });
     expect(actor.getSnapshot().context.pid).to.equal(7);
   });
 
   it('reaches exited only after both the exit and the end of output', () => {
     actor.send({ type: 'child.spawned', pid: 7 });
     actor.send({ type: 'child.exited', code: 0, signal: null });
-    expect(value()).to.deep.equal({ running: 'draining' });
+    expect(value()).to.deep.equal({ running: { lifecycle: 'draining', watchdog: 'unwatched' } });
     buffer.write(Buffer.from('late'));
     actor.send({ type: 'child.closed' });
     const snapshot = actor.getSnapshot();
@@ -56,7 +58,7 @@ describe('processMachine', () => {
   it('accepts the end of output before the exit', () => {
     actor.send({ type: 'child.spawned', pid: 7 });
     actor.send({ type: 'child.closed' });
-    expect(value()).to.deep.equal({ running: 'alive' });
+    expect(value()).to.deep.equal({ running: { lifecycle: 'alive', watchdog: 'unwatched' } });
     actor.send({ type: 'child.exited', code: 2, signal: null });
     expect(actor.getSnapshot().status).to.equal('done');
     expect(actor.getSnapshot().context.exitCode).to.equal(2);
@@ -69,7 +71,7 @@ describe('processMachine', () => {
     expect(received).to.deep.equal([]);
     clock.increment(1);
     expect(received).to.deep.equal([{ type: 'cutOff' }]);
-    expect(value()).to.deep.equal({ running: 'draining' });
+    expect(value()).to.deep.equal({ running: { lifecycle: 'draining', watchdog: 'unwatched' } });
     actor.send({ type: 'child.closed' });
     const context = actor.getSnapshot().context;
     expect(context.exitCode).to.equal(-1);
@@ -95,7 +97,7 @@ describe('processMachine', () => {
 
   it('forwards signals to the child and reports a requested kill', () => {
     actor.send({ type: 'child.spawned', pid: 7 });
-    actor.send({ type: 'signal', signal: 'SIGKILL', origin: 'request' });
+    actor.send({ type: 'signal', signal: 'SIGKILL', cause: 'requested' });
     expect(received).to.deep.equal([{ type: 'signal', signal: 'SIGKILL' }]);
     actor.send({ type: 'child.exited', code: null, signal: 'SIGKILL' });
     actor.send({ type: 'child.closed' });
@@ -112,10 +114,10 @@ describe('processMachine', () => {
     expect(actor.getSnapshot().context.exitReason).to.equal('signaled');
   });
 
-  it('keeps the first signal origin', () => {
+  it('keeps the first end cause', () => {
     actor.send({ type: 'child.spawned', pid: 7 });
-    actor.send({ type: 'signal', signal: 'SIGTERM', origin: 'shutdown' });
-    actor.send({ type: 'signal', signal: 'SIGKILL', origin: 'request' });
+    actor.send({ type: 'signal', signal: 'SIGTERM', cause: 'shutdown' });
+    actor.send({ type: 'signal', signal: 'SIGKILL', cause: 'requested' });
     actor.send({ type: 'child.exited', code: null, signal: 'SIGKILL' });
     actor.send({ type: 'child.closed' });
     expect(actor.getSnapshot().context.exitReason).to.equal('shutdown');
@@ -132,6 +134,6 @@ describe('processMachine', () => {
     buffer.write(Buffer.from('hello'));
     actor.send({ type: 'child.exited', code: 0, signal: null });
     actor.send({ type: 'child.closed' });
-    expect(buffer.isFrozen).to.equal(true);
+    expect(buffer.headTail.isFrozen).to.equal(true);
   });
 });

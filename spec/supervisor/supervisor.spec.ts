@@ -40,7 +40,7 @@ describe('Supervisor', () => {
   describe('start', () => {
     it('resolves once the child runs and drives it starting → running → exited', async () => {
       const record = await kit.supervisor.start({ command: 'echo hi' });
-      expect(record.snapshot.value).to.deep.equal({ running: 'alive' });
+      expect(record.snapshot.value).to.deep.equal({ running: { lifecycle: 'alive', watchdog: 'unwatched' } });
       kit.spawner.last.write('hi\n').finish(0);
       const snapshot = await waitForState(record, 'exited');
       expect(snapshot.context.output?.output).to.equal('hi\n');
@@ -279,6 +279,28 @@ describe('Supervisor', () => {
     });
   });
 
+  describe('history and inspection', () => {
+    it('records each event with the state it led to', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.exit(0).close();
+      expect(record.history.map((h) => `${h.type} → ${h.state}`)).to.deep.equal([
+        'xstate.init → starting',
+        'child.spawned → running.lifecycle.alive, running.watchdog.unwatched',
+        'child.exited → running.lifecycle.draining, running.watchdog.unwatched',
+        'child.closed → exited',
+      ]);
+    });
+
+    it('forwards every inspection event when an inspector is given', async () => {
+      const types = new Set<string>();
+      const kit2 = createTestSupervisor({ inspect: (event) => types.add(event.type) });
+      await kit2.supervisor.start({ command: 'true' });
+      kit2.spawner.last.finish(0);
+      expect([...types]).to.include.members(['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
+      await kit2.supervisor.close();
+    });
+  });
+
   describe('onProcessExit', () => {
     it('calls listeners with each exited record, and survives a throwing one', async () => {
       const seen: string[] = [];
@@ -291,7 +313,7 @@ describe('Supervisor', () => {
       await record.exited;
       await Promise.resolve();
       expect(seen).to.deep.equal([record.info.id]);
-      expect(kit.logLines.some((l) => l.msg === 'a process-exit listener failed')).to.equal(true);
+      expect(kit.logLines.some((l) => l.msg === 'a process listener failed')).to.equal(true);
     });
   });
 });

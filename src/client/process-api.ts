@@ -1,9 +1,13 @@
+import type * as v from 'valibot';
+import type { StartBodySchema } from '../http/schemas.js';
 import type { ApiSignal } from '../spawn/signals.js';
 import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../supervisor/process-view.js';
-import type { StartRequest } from '../supervisor/supervisor.js';
 
-/** `POST /start` body: the request the server's schema produces (`command` non-empty). */
-export type StartProcessRequest = StartRequest;
+/**
+ * `POST /start` body, typed by the server's own schema: the reference's `command`, `workdir`,
+ * `env`, `background`, plus procvisor's optional additions (absent or null = not used).
+ */
+export type StartProcessRequest = Omit<v.InferInput<typeof StartBodySchema>, 'command'> & { command: string };
 /** `POST /start` answer. */
 export interface StartProcessResponse {
   id: string;

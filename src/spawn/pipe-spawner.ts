@@ -1,6 +1,7 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
+import { applyPriority, type PrioritySettings } from './priority.js';
 import { groupAlive, signalGroup } from './signals.js';
 
 /**
@@ -11,37 +12,57 @@ import { groupAlive, signalGroup } from './signals.js';
  * why that pipe is read too. Measured: no cost over a plain `sh -c` (an `exec sh -c` wrapper
  * would add ~0.8 ms per spawn).
  */
-const MERGE_STDERR_PREFIX = 'exec 2>&1; ';
+export const MERGE_STDERR_PREFIX = 'exec 2>&1; ';
+
+export interface PipeSpawnerOptions {
+  /** OOM score and niceness for every child; null leaves them as inherited. */
+  priority?: PrioritySettings | null;
+}
+
+const NOOP_HANDLE: ChildHandle = {
+  signal: () => undefined,
+  cutOff: () => undefined,
+  write: (_data, _eof, done) => done(new Error('the process did not start')),
+  resize: () => undefined,
+};
 
 /**
  * Spawns `sh -c <command>` with child_process: its own process group (`detached`), stdin on
- * /dev/null, stdout and stderr merged. Spawn failures are reported through `failed` with the
- * reference's wording (`chdir /x: no such file or directory`, `exec: "sh": executable file not
- * found in $PATH`), never thrown.
+ * /dev/null unless asked to keep it open, stdout and stderr merged. Spawn failures are reported
+ * through `failed` with the reference's wording (`chdir /x: no such file or directory`,
+ * `exec: "sh": executable file not found in $PATH`), never thrown.
  */
-export function createPipeSpawner(): Spawner {
-  return { spawn: spawnPiped, signalGroup, isGroupAlive: groupAlive };
+export function createPipeSpawner(options: PipeSpawnerOptions = {}): Spawner {
+  const priority = options.priority ?? null;
+  return { spawn: (request, listener) => spawnPiped(request, listener, priority), signalGroup, isGroupAlive: groupAlive };
 }
 
-function spawnPiped(request: SpawnRequest, listener: ChildListener): ChildHandle {
+function spawnPiped(request: SpawnRequest, listener: ChildListener, priority: PrioritySettings | null): ChildHandle {
   let child: ChildProcess;
   try {
     child = spawnChild('sh', ['-c', MERGE_STDERR_PREFIX + request.command], {
       cwd: request.cwd === '' ? undefined : request.cwd,
       env: request.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
     // Node throws synchronously for some bad arguments (e.g. a NUL byte); report it like the rest.
     queueMicrotask(() => listener.failed(describeSpawnError(error, request.cwd), error));
-    return { signal: () => undefined, cutOff: () => undefined };
+    return NOOP_HANDLE;
+  }
+  // uv_spawn has returned: the shell is exec'ing now and cannot have forked yet.
+  if (priority && child.pid !== undefined) {
+    for (const failure of applyPriority(child.pid, priority)) listener.warning?.('failed to set process priority', failure);
   }
   let failed = false;
   let closed = false;
   const onData = (chunk: Buffer): void => listener.output(chunk);
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  // Write errors (EPIPE once the child closed its stdin) reach the write callbacks; this
+  // listener keeps them from becoming uncaught 'error' events.
+  child.stdin?.on('error', () => undefined);
   child.once('spawn', () => listener.spawned(child.pid ?? -1));
   // Node reports a bad cwd or a missing `sh` as an async 'error' event (then 'close'), with no
   // 'spawn' and no 'exit'.
@@ -66,6 +87,18 @@ function spawnPiped(request: SpawnRequest, listener: ChildListener): ChildHandle
       child.stdout?.destroy();
       child.stderr?.destroy();
     },
+    write(data, eof, done) {
+      const stdin = child.stdin;
+      if (!stdin || stdin.writableEnded || stdin.destroyed) {
+        done(new Error('stdin is closed'));
+        return;
+      }
+      stdin.write(data, (error) => {
+        if (eof && !error) stdin.end();
+        done(error ?? null);
+      });
+    },
+    resize: () => undefined,
   };
 }
 

@@ -1,16 +1,28 @@
+/** A pseudo-terminal for the child: its size and the terminal type (`TERM`). */
+export interface PtyOptions {
+  cols: number;
+  rows: number;
+  /** Terminal name, e.g. `xterm-256color`. */
+  term: string;
+}
+
 /** What to run: always `sh -c <command>`, in `cwd`, with exactly `env`. */
 export interface SpawnRequest {
   command: string;
   /** Working directory; `''` means inherit the service's. */
   cwd: string;
   env: Record<string, string>;
+  /** Keep stdin open for input; otherwise stdin is /dev/null (reads see EOF at once). */
+  stdin?: boolean;
+  /** Run on a pseudo-terminal (stdin is then always open: it is the terminal). */
+  pty?: PtyOptions;
 }
 
 /** The facts a spawned child reports, in the order the OS delivers them. */
 export interface ChildListener {
   /** The child runs; `pid` leads its own process group. */
   spawned(pid: number): void;
-  /** Bytes the child wrote to stdout or stderr, in the order it wrote them. */
+  /** Bytes the child wrote to stdout or stderr (or its terminal), in the order it wrote them. */
   output(chunk: Buffer): void;
   /** The shell exited: `code` is null when a signal ended it. */
   exited(code: number | null, signal: NodeJS.Signals | null): void;
@@ -18,6 +30,8 @@ export interface ChildListener {
   closed(): void;
   /** The child could not be started; nothing else follows. `message` is reference-style. */
   failed(message: string, cause: unknown): void;
+  /** Something went wrong that does not stop the child (e.g. setting its priority); to be logged. */
+  warning?(message: string, cause: unknown): void;
 }
 
 /** Control over one spawned child. Calls after it has closed are harmless no-ops. */
@@ -29,11 +43,18 @@ export interface ChildHandle {
   signal(signal: NodeJS.Signals): void;
   /** Closes the output pipes now (the drain cut-off); `closed` follows. */
   cutOff(): void;
+  /**
+   * Writes to the child's stdin (or terminal); `eof` closes stdin afterwards (on a terminal it
+   * sends Ctrl-D). Calls `done` once with null or the write error (e.g. EPIPE).
+   */
+  write(data: Buffer, eof: boolean, done: (error: Error | null) => void): void;
+  /** Resizes the child's terminal; a no-op for a child without one. */
+  resize(cols: number, rows: number): void;
 }
 
 /**
- * The port between the process actor and the OS. The pipe spawner and the testing kit's fake
- * spawner implement it; the actor does not know which one it runs.
+ * The port between the process actor and the OS. The pipe and PTY spawners and the testing
+ * kit's fake spawner implement it; the actor does not know which one it runs.
  */
 export interface Spawner {
   spawn(request: SpawnRequest, listener: ChildListener): ChildHandle;

@@ -5,9 +5,10 @@ import type { ChildCommand, ChildInput, ProcessEvent } from './process-machine.j
 
 /**
  * The process actor's child: spawns through `spawner`, writes output straight into the actor's
- * buffer (no event per chunk: a snapshot per chunk would cost more than the copy), and reports
- * spawned / exited / closed / failed as `child.*` events. If the actor stops before the child
- * closed (supervisor shutdown, a test tearing down), the whole process group is killed.
+ * output (no event per chunk: a snapshot per chunk would cost more than the copy), and reports
+ * spawned / exited / closed / failed as `child.*` events. Carries signals, cut-offs, input and
+ * resizes to the child. If the actor stops before the child closed (supervisor shutdown, a test
+ * tearing down), the whole process group is killed.
  */
 export function createChildLogic(spawner: Spawner, log: Logger) {
   return fromCallback<ChildCommand, ChildInput, ProcessEvent>(({ input, sendBack, receive }) => {
@@ -24,17 +25,26 @@ export function createChildLogic(spawner: Spawner, log: Logger) {
         closed = true;
         sendBack({ type: 'child.failed', message });
       },
+      warning: (message, cause) => log.warn({ err: cause }, message),
     });
     receive((command) => {
-      if (command.type === 'cutOff') {
-        handle.cutOff();
-        return;
-      }
-      try {
-        handle.signal(command.signal);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        sendBack({ type: 'child.signalFailed', signal: command.signal, message });
+      switch (command.type) {
+        case 'cutOff':
+          handle.cutOff();
+          return;
+        case 'input':
+          handle.write(command.data, command.eof, command.reply);
+          return;
+        case 'resize':
+          handle.resize(command.cols, command.rows);
+          return;
+        case 'signal':
+          try {
+            handle.signal(command.signal);
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            sendBack({ type: 'child.signalFailed', signal: command.signal, message });
+          }
       }
     });
     return () => {

@@ -1,27 +1,39 @@
 import { assign, fromCallback, sendTo, setup } from 'xstate';
 import type { SpawnRequest } from '../spawn/spawner.js';
-import type { ExitReason } from './exit-reason.js';
-import type { HeadTailBuffer, RenderedOutput } from './head-tail-buffer.js';
+import type { EndCause, ExitReason } from './exit-reason.js';
+import type { RenderedOutput } from './head-tail-buffer.js';
+import type { ProcessOutput } from './process-output.js';
 
-/** Who asked for a signal: a client, or the supervisor shutting down. */
-export type SignalOrigin = 'request' | 'shutdown';
+/** Longest delay a timer may have (Node's limit); stands for "never" where no limit is set. */
+const NEVER_MS = 2_147_483_647;
 
 /** What the supervisor gives a new process actor. */
 export interface ProcessInput {
   request: SpawnRequest;
-  /** The actor's output buffer; the child logic writes into it, the actor freezes it at exit. */
-  buffer: HeadTailBuffer;
+  /** The actor's output; the child logic writes into it, the actor freezes it at exit. */
+  buffer: ProcessOutput;
   /** Grace between the shell's exit and closing pipes a grandchild still holds open. */
   drainTimeoutMs: number;
+  /** Hard lifetime: terminate (then kill after `killGraceMs`) this long after the start. */
+  timeoutMs?: number | null;
+  /** Terminate (then kill) once no output arrived for this long. */
+  idleTimeoutMs?: number | null;
+  /** Grace between SIGTERM and SIGKILL when a timeout ends the process. */
+  killGraceMs: number;
   /** Milliseconds since the epoch, from the supervisor's clock. */
   now: () => number;
 }
 
 export interface ProcessContext {
   request: SpawnRequest;
-  buffer: HeadTailBuffer;
+  buffer: ProcessOutput;
   drainTimeoutMs: number;
+  timeoutMs: number | null;
+  idleTimeoutMs: number | null;
+  /** Grace of the termination under way (SIGTERM → SIGKILL). */
+  killGraceMs: number;
   now: () => number;
+  startedAt: number;
   pid: number | null;
   /** Exit code as the shell reported it (null when a signal ended it or it never ran). */
   rawExitCode: number | null;
@@ -33,13 +45,18 @@ export interface ProcessContext {
   spawnError: string | null;
   closeSeen: boolean;
   drainCutOff: boolean;
-  signalOrigin: SignalOrigin | null;
+  endCause: EndCause | null;
+  /** True while input may be written (the process was started with stdin open and no EOF sent). */
+  stdinOpen: boolean;
   /** The last signal that could not be delivered, with the OS error text. */
   signalError: string | null;
   exitedAt: number | null;
   /** The frozen output, set on entering `exited`. */
   output: RenderedOutput | null;
 }
+
+/** Called once with the outcome of an input write: null, or the error. */
+export type InputReply = (error: Error | null) => void;
 
 /** Facts from the OS (past tense, `child.*`) and commands from outside (verbs). */
 export type ProcessEvent =
@@ -48,15 +65,22 @@ export type ProcessEvent =
   | { type: 'child.closed' }
   | { type: 'child.failed'; message: string }
   | { type: 'child.signalFailed'; signal: NodeJS.Signals; message: string }
-  | { type: 'signal'; signal: NodeJS.Signals; origin: SignalOrigin };
+  | { type: 'signal'; signal: NodeJS.Signals; cause?: EndCause }
+  | { type: 'terminate'; graceMs: number; cause: EndCause }
+  | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
+  | { type: 'resize'; cols: number; rows: number };
 
 /** Commands the machine sends to its child logic. */
-export type ChildCommand = { type: 'signal'; signal: NodeJS.Signals } | { type: 'cutOff' };
+export type ChildCommand =
+  | { type: 'signal'; signal: NodeJS.Signals }
+  | { type: 'cutOff' }
+  | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
+  | { type: 'resize'; cols: number; rows: number };
 
-/** What the child logic receives as input: the request and the buffer to fill. */
+/** What the child logic receives as input: the request and the output to fill. */
 export interface ChildInput {
   request: SpawnRequest;
-  buffer: HeadTailBuffer;
+  buffer: ProcessOutput;
 }
 
 /** Replaced through `.provide({ actors: { child } })`: by the supervisor or by a test. */
@@ -66,8 +90,7 @@ const childLogicPlaceholder = fromCallback<ChildCommand, ChildInput, ProcessEven
 
 function exitReasonOf(context: ProcessContext): ExitReason {
   if (context.spawnError !== null) return 'spawn_failed';
-  if (context.signalOrigin === 'shutdown') return 'shutdown';
-  if (context.signalOrigin === 'request') return 'requested';
+  if (context.endCause !== null) return context.endCause;
   if (context.exitSignal !== null) return 'signaled';
   if (context.drainCutOff) return 'drain_cutoff';
   return 'exited';
@@ -76,29 +99,52 @@ function exitReasonOf(context: ProcessContext): ExitReason {
 function wireExitCode(context: ProcessContext): number {
   if (context.spawnError !== null || context.exitSignal !== null || context.rawExitCode === null) return -1;
   // Like Go's ErrWaitDelay: a successful exit whose pipes had to be cut off reports -1.
-  if (context.drainCutOff && context.rawExitCode === 0 && context.signalOrigin === null) return -1;
+  if (context.drainCutOff && context.rawExitCode === 0 && context.endCause === null) return -1;
   return context.rawExitCode;
 }
 
+const remaining = (deadline: number, now: number): number => Math.min(NEVER_MS, Math.max(0, deadline - now));
+
 /**
- * One OS process as a state machine: `starting → running → exited`. `running` has two
- * substates, `alive` and `draining`: the machine reaches `exited` only after the shell exited
- * AND every output pipe closed (or the drain cut-off closed them), so whoever reads the status
- * first and the output second never pairs a final status with partial output. A spawn failure
- * goes straight from `starting` to `exited`. Entering `exited` freezes the buffer.
+ * One OS process as a state machine: `starting → running → exited`. `running` is parallel:
+ * `lifecycle` (`alive → draining`) tracks the child, and the machine reaches `exited` only after
+ * the shell exited AND every output pipe closed (or the drain cut-off closed them), so whoever
+ * reads the status first and the output second never pairs a final status with partial output;
+ * `watchdog` runs the lifetime and idle timeouts and the SIGTERM → SIGKILL escalation
+ * (`terminating`). A spawn failure goes straight to `exited`. Entering `exited` freezes the output.
  */
 export const processMachine = setup({
   types: { context: {} as ProcessContext, events: {} as ProcessEvent, input: {} as ProcessInput },
   actors: { child: childLogicPlaceholder },
-  delays: { drainTimeout: ({ context }) => context.drainTimeoutMs },
-  guards: { closeSeen: ({ context }) => context.closeSeen },
+  delays: {
+    drainTimeout: ({ context }) => context.drainTimeoutMs,
+    lifetime: ({ context }) => (context.timeoutMs === null ? NEVER_MS : remaining(context.startedAt + context.timeoutMs, context.now())),
+    idleCheck: ({ context }) =>
+      context.idleTimeoutMs === null ? NEVER_MS : remaining(context.buffer.lastOutputAt + context.idleTimeoutMs, context.now()),
+    killGrace: ({ context }) => context.killGraceMs,
+  },
+  guards: {
+    closeSeen: ({ context }) => context.closeSeen,
+    hasDeadline: ({ context }) => context.timeoutMs !== null || context.idleTimeoutMs !== null,
+    hasLifetime: ({ context }) => context.timeoutMs !== null,
+    hasIdleTimeout: ({ context }) => context.idleTimeoutMs !== null,
+    idleExpired: ({ context }) => context.idleTimeoutMs !== null && context.now() - context.buffer.lastOutputAt >= context.idleTimeoutMs,
+    stdinOpen: ({ context }) => context.stdinOpen,
+  },
+  actions: {
+    rejectInput: (_, params: { reply: InputReply }) => params.reply(new Error('stdin is not open')),
+  },
 }).createMachine({
   id: 'process',
   context: ({ input }) => ({
     request: input.request,
     buffer: input.buffer,
     drainTimeoutMs: input.drainTimeoutMs,
+    timeoutMs: input.timeoutMs ?? null,
+    idleTimeoutMs: input.idleTimeoutMs ?? null,
+    killGraceMs: input.killGraceMs,
     now: input.now,
+    startedAt: input.now(),
     pid: null,
     rawExitCode: null,
     exitSignal: null,
@@ -107,7 +153,8 @@ export const processMachine = setup({
     spawnError: null,
     closeSeen: false,
     drainCutOff: false,
-    signalOrigin: null,
+    endCause: null,
+    stdinOpen: input.request.stdin === true,
     signalError: null,
     exitedAt: null,
     output: null,
@@ -122,34 +169,78 @@ export const processMachine = setup({
       },
     },
     running: {
-      initial: 'alive',
+      type: 'parallel',
       on: {
         signal: {
           actions: [
-            // The first origin wins: a shutdown after a client's kill is still the client's kill.
-            assign({ signalOrigin: ({ context, event }) => context.signalOrigin ?? event.origin }),
+            assign({ endCause: ({ context, event }) => context.endCause ?? event.cause ?? null }),
             sendTo('child', ({ event }) => ({ type: 'signal', signal: event.signal })),
           ],
         },
         'child.signalFailed': { actions: assign({ signalError: ({ event }) => event.message }) },
         // Node always reports exit before close; a fake child may not, so remember it either way.
         'child.closed': { actions: assign({ closeSeen: true }) },
+        input: [
+          {
+            guard: 'stdinOpen',
+            actions: [assign({ stdinOpen: ({ event }) => !event.eof }), sendTo('child', ({ event }) => ({ ...event }))],
+          },
+          { actions: { type: 'rejectInput', params: ({ event }) => ({ reply: event.reply }) } },
+        ],
+        resize: { actions: sendTo('child', ({ event }) => ({ ...event })) },
       },
       states: {
-        alive: {
-          on: {
-            'child.exited': {
-              target: 'draining',
-              actions: assign({ rawExitCode: ({ event }) => event.code, exitSignal: ({ event }) => event.signal }),
+        lifecycle: {
+          initial: 'alive',
+          states: {
+            alive: {
+              on: {
+                'child.exited': {
+                  target: 'draining',
+                  actions: assign({ rawExitCode: ({ event }) => event.code, exitSignal: ({ event }) => event.signal }),
+                },
+              },
+            },
+            draining: {
+              always: { guard: 'closeSeen', target: '#process.exited' },
+              after: {
+                drainTimeout: { actions: [assign({ drainCutOff: true }), sendTo('child', { type: 'cutOff' })] },
+              },
+              on: { 'child.closed': { target: '#process.exited', actions: assign({ closeSeen: true }) } },
             },
           },
         },
-        draining: {
-          always: { guard: 'closeSeen', target: '#process.exited' },
-          after: {
-            drainTimeout: { actions: [assign({ drainCutOff: true }), sendTo('child', { type: 'cutOff' })] },
+        watchdog: {
+          initial: 'check',
+          on: {
+            terminate: {
+              target: '.terminating',
+              actions: assign({
+                endCause: ({ context, event }) => context.endCause ?? event.cause,
+                killGraceMs: ({ event }) => event.graceMs,
+              }),
+            },
           },
-          on: { 'child.closed': { target: '#process.exited', actions: assign({ closeSeen: true }) } },
+          states: {
+            check: { always: [{ guard: 'hasDeadline', target: 'watching' }, { target: 'unwatched' }] },
+            unwatched: {},
+            watching: {
+              after: {
+                lifetime: { guard: 'hasLifetime', target: 'terminating', actions: assign({ endCause: ({ context }) => context.endCause ?? 'timeout' }) },
+                idleCheck: [
+                  { guard: 'idleExpired', target: 'terminating', actions: assign({ endCause: ({ context }) => context.endCause ?? 'idle_timeout' }) },
+                  // Output arrived meanwhile: look again when the new idle deadline is due.
+                  { guard: 'hasIdleTimeout', target: 'watching', reenter: true },
+                ],
+              },
+            },
+            terminating: {
+              entry: sendTo('child', { type: 'signal', signal: 'SIGTERM' }),
+              after: { killGrace: { actions: sendTo('child', { type: 'signal', signal: 'SIGKILL' }) } },
+              // A second terminate while one is under way changes nothing.
+              on: { terminate: {} },
+            },
+          },
         },
       },
     },
@@ -159,6 +250,7 @@ export const processMachine = setup({
         exitCode: wireExitCode(context),
         exitReason: exitReasonOf(context),
         exitedAt: context.now(),
+        stdinOpen: false,
         output: context.buffer.freeze(),
       })),
     },

@@ -1,6 +1,7 @@
 import type { Actor, SnapshotFrom } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { PtyOptions } from '../spawn/spawner.js';
 import type { ProcessMachine } from './process-machine.js';
 
 export type ProcessActor = Actor<ProcessMachine>;
@@ -21,6 +22,40 @@ export interface ProcessRequestInfo {
   ancestorChatIds: string[];
   /** Milliseconds since the epoch. */
   startedAt: number;
+  /** Input can be sent (stdin kept open, or a terminal). */
+  stdin: boolean;
+  pty: PtyOptions | null;
+  timeoutMs: number | null;
+  idleTimeoutMs: number | null;
+  clientToken: string | null;
+}
+
+/** One entry of a process's event history: an event the actor received, and the state after it. */
+export interface HistoryEntry {
+  /** Milliseconds since the epoch. */
+  at: number;
+  type: string;
+  /** The state value after the event, as a dotted path (`running.draining`). */
+  state: string;
+}
+
+/** Events kept per process for inspection; older ones are dropped. */
+export const MAX_HISTORY_ENTRIES = 64;
+
+/**
+ * A state value as dotted leaf paths: `{running: {lifecycle: 'alive', watchdog: 'unwatched'}}`
+ * → `running.lifecycle.alive, running.watchdog.unwatched`.
+ */
+export function stateName(value: unknown): string {
+  return leafPaths(value).join(', ');
+}
+
+function leafPaths(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => leafPaths(inner).map((leaf) => `${key}.${leaf}`));
+  }
+  return [String(value)];
 }
 
 /**
@@ -32,7 +67,10 @@ export class ProcessRecord {
   readonly info: ProcessRequestInfo;
   readonly actor: ProcessActor;
   readonly log: Logger;
+  /** Wall time from asking the spawner to the child running (or failing), ms; null while starting. */
+  spawnDurationMs: number | null = null;
   private readonly exitListeners = new Set<() => void>();
+  private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;
 
   constructor(info: ProcessRequestInfo, actor: ProcessActor, log: Logger) {
@@ -65,6 +103,17 @@ export class ProcessRecord {
   /** Resolves once the actor reached `exited`. Never rejects. */
   get exited(): Promise<void> {
     return this.exitedPromise;
+  }
+
+  /** The last MAX_HISTORY_ENTRIES events the actor received, oldest first. */
+  get history(): readonly HistoryEntry[] {
+    return this.historyEntries;
+  }
+
+  /** Appends to the bounded history (called from the actor's inspection hook). */
+  recordEvent(entry: HistoryEntry): void {
+    this.historyEntries.push(entry);
+    if (this.historyEntries.length > MAX_HISTORY_ENTRIES) this.historyEntries.shift();
   }
 
   /** Blocked waiters right now. */

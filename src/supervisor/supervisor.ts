@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createActor } from 'xstate';
+import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
-import type { Spawner } from '../spawn/spawner.js';
+import type { PtyOptions, Spawner } from '../spawn/spawner.js';
 import { createChildLogic } from './child-logic.js';
 import { buildEnvironment, type EnvHook } from './environment.js';
-import { DEFAULT_HEAD_TAIL_SIZES, HeadTailBuffer, type HeadTailSizes } from './head-tail-buffer.js';
-import { processMachine, type SignalOrigin } from './process-machine.js';
-import { ProcessRecord, type WaitOutcome } from './process-record.js';
+import { ClientTokens } from './client-tokens.js';
+import type { EndCause } from './exit-reason.js';
+import { waitForCondition, type WaitCondition, type WaitResult } from './output-wait.js';
+import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
+import { processMachine } from './process-machine.js';
+import { ProcessRecord, stateName, type WaitOutcome } from './process-record.js';
 import { resolveWorkdir } from './workdir.js';
 
 /** Settings of a supervisor; every bound has a default equal to the reference's. */
@@ -16,7 +19,8 @@ export interface SupervisorOptions {
   spawner: Spawner;
   log: Logger;
   clock?: Clock;
-  buffer?: Partial<HeadTailSizes>;
+  /** Output memory per process: head/tail sizes, line cut, stream window. */
+  buffer?: Partial<ProcessOutputSizes>;
   /** Configured working directory, used when a request names none and it exists. */
   workdir?: string | null;
   /** Home directory lookup (the last fallback of the working directory). */
@@ -30,6 +34,13 @@ export interface SupervisorOptions {
   maxExitedRecords?: number;
   listLimit?: number;
   shutdownGraceMs?: number;
+  /** SIGTERM → SIGKILL grace when a lifetime or idle timeout ends a process. */
+  killGraceMs?: number;
+  /**
+   * Receives every xstate inspection event of every process actor (the Stately inspector
+   * protocol). Off by default; when off, only the bounded per-process history is recorded.
+   */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** Who started a process: a chat (and its ancestors, for git watch and logs), or nobody. */
@@ -43,6 +54,16 @@ export interface StartRequest {
   workdir?: string;
   env?: Record<string, string>;
   background?: boolean;
+  /** Keep stdin open for `input()`. */
+  stdin?: boolean;
+  /** Run on a pseudo-terminal of this size. */
+  pty?: PtyOptions;
+  /** Hard lifetime, ms: terminated (then killed after `killGraceMs`) when it runs out. */
+  timeoutMs?: number;
+  /** Terminated (then killed) after this long without output, ms. */
+  idleTimeoutMs?: number;
+  /** Idempotency token: a retried start with the same token attaches to the first one's process. */
+  clientToken?: string;
 }
 
 /** Counts for health checks, benchmarks and leak tests. */
@@ -51,7 +72,10 @@ export interface SupervisorStats {
   exited: number;
   waiters: number;
   trackedGroups: number;
+  clientTokens: number;
 }
+
+const ENDING_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 const DEFAULTS = {
   drainTimeoutMs: 5000,
@@ -60,6 +84,7 @@ const DEFAULTS = {
   maxExitedRecords: 10_000,
   listLimit: 10,
   shutdownGraceMs: 3000,
+  killGraceMs: 5000,
 };
 
 /**
@@ -76,7 +101,10 @@ export class Supervisor {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly spawner: Spawner;
-  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock'>> & { envHook?: EnvHook };
+  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock' | 'inspect'>> & { envHook?: EnvHook };
+  private readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  private readonly startListeners = new Set<(record: ProcessRecord) => void>();
+  private readonly clientTokens = new ClientTokens();
   private readonly exitListeners = new Set<(record: ProcessRecord) => void>();
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -86,8 +114,9 @@ export class Supervisor {
     this.clock = options.clock ?? realClock;
     this.log = options.log;
     this.spawner = options.spawner;
+    this.inspect = options.inspect;
     this.options = {
-      buffer: { ...DEFAULT_HEAD_TAIL_SIZES, ...options.buffer },
+      buffer: { ...DEFAULT_OUTPUT_SIZES, ...options.buffer },
       workdir: options.workdir ?? null,
       home: options.home ?? (() => process.env.HOME ?? ''),
       serviceEnv: options.serviceEnv ?? (() => process.env),
@@ -98,6 +127,7 @@ export class Supervisor {
       maxExitedRecords: options.maxExitedRecords ?? DEFAULTS.maxExitedRecords,
       listLimit: options.listLimit ?? DEFAULTS.listLimit,
       shutdownGraceMs: options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,
+      killGraceMs: options.killGraceMs ?? DEFAULTS.killGraceMs,
     };
     this.machine = processMachine.provide({ actors: { child: createChildLogic(options.spawner, this.log) } });
     this.scheduleReap();
@@ -109,9 +139,23 @@ export class Supervisor {
 
   /**
    * Starts `sh -c <command>` and resolves once it runs. Rejects with SPAWN_FAILED (the record is
-   * dropped, as in the reference) or SUPERVISOR_CLOSED.
+   * dropped, as in the reference), SUPERVISOR_CLOSED or CLIENT_TOKEN_CONFLICT.
    */
   async start(request: StartRequest, chat: ChatIdentity | null = null): Promise<ProcessRecord> {
+    return (await this.startOrAttach(request, chat)).record;
+  }
+
+  /**
+   * Like `start`, but with a `clientToken` a repeated start attaches to the process the first
+   * one started (`attached: true`) instead of running the command again.
+   */
+  startOrAttach(request: StartRequest, chat: ChatIdentity | null = null): Promise<{ record: ProcessRecord; attached: boolean }> {
+    if (this.closed) return Promise.reject(closedError());
+    if (request.clientToken === undefined) return this.spawnRecord(request, chat).then((record) => ({ record, attached: false }));
+    return this.clientTokens.startOnce(chat?.chatId ?? null, request.clientToken, fingerprint(request), () => this.spawnRecord(request, chat));
+  }
+
+  private async spawnRecord(request: StartRequest, chat: ChatIdentity | null): Promise<ProcessRecord> {
     if (this.closed) throw closedError();
     const chatId = chat?.chatId ?? null;
     const id = randomUUID();
@@ -130,13 +174,31 @@ export class Supervisor {
       log,
     });
     if (this.closed) throw closedError();
+    const created: { record?: ProcessRecord } = {};
     const actor = createActor(this.machine, {
       id,
       clock: this.clock,
+      inspect: (event) => {
+        // Events arrive during createActor() too, before the record exists; those are the
+        // actor's own creation, which the history does not need.
+        if (event.type === '@xstate.snapshot' && created.record && event.actorRef === created.record.actor) {
+          created.record.recordEvent({ at: this.clock.now(), type: event.event.type, state: stateName((event.snapshot as { value?: unknown }).value) });
+        }
+        this.inspect?.(event);
+      },
       input: {
-        request: { command: request.command, cwd: workdir, env },
-        buffer: new HeadTailBuffer(this.options.buffer),
+        request: {
+          command: request.command,
+          cwd: workdir,
+          env,
+          ...(request.stdin ? { stdin: true } : {}),
+          ...(request.pty ? { pty: request.pty } : {}),
+        },
+        buffer: new ProcessOutput(this.options.buffer, () => this.clock.now(), (error) => log.error({ err: error }, 'an output listener failed')),
         drainTimeoutMs: this.options.drainTimeoutMs,
+        timeoutMs: request.timeoutMs ?? null,
+        idleTimeoutMs: request.idleTimeoutMs ?? null,
+        killGraceMs: this.options.killGraceMs,
         now: () => this.clock.now(),
       },
     });
@@ -148,12 +210,20 @@ export class Supervisor {
       chatId,
       ancestorChatIds,
       startedAt: this.clock.now(),
+      stdin: request.stdin === true || request.pty !== undefined,
+      pty: request.pty ?? null,
+      timeoutMs: request.timeoutMs ?? null,
+      idleTimeoutMs: request.idleTimeoutMs ?? null,
+      clientToken: request.clientToken ?? null,
     };
     const record = new ProcessRecord(info, actor, log);
+    created.record = record;
     // Registered before it runs, so a concurrent close() terminates it too.
     this.records.set(id, record);
+    const spawnStartedAt = performance.now();
     actor.start();
     await leftStarting(record);
+    record.spawnDurationMs = performance.now() - spawnStartedAt;
     const context = record.snapshot.context;
     if (context.spawnError !== null) {
       this.records.delete(id);
@@ -162,6 +232,7 @@ export class Supervisor {
     }
     if (context.pid !== null && context.pid > 0) this.groups.add(context.pid);
     log.info({ command: truncate(request.command), workdir, pid: context.pid, background: info.background }, 'process started');
+    this.notify(this.startListeners, record);
     record.exited.then(() => this.onExited(record), (error: unknown) => log.error({ err: error }, 'exit watcher failed'));
     if (this.closed) throw closedError();
     return record;
@@ -176,14 +247,29 @@ export class Supervisor {
     return () => this.exitListeners.delete(listener);
   }
 
-  private onExited(record: ProcessRecord): void {
-    for (const listener of this.exitListeners) {
+  /** Calls `listener` with every process that starts running from now on. Returns the unsubscribe. */
+  onProcessStart(listener: (record: ProcessRecord) => void): () => void {
+    this.startListeners.add(listener);
+    return () => this.startListeners.delete(listener);
+  }
+
+  /** Every record held now (running and exited), in start order. */
+  all(): ProcessRecord[] {
+    return [...this.records.values()];
+  }
+
+  private notify(listeners: Set<(record: ProcessRecord) => void>, record: ProcessRecord): void {
+    for (const listener of listeners) {
       try {
         listener(record);
       } catch (error) {
-        record.log.error({ err: error }, 'a process-exit listener failed');
+        record.log.error({ err: error }, 'a process listener failed');
       }
     }
+  }
+
+  private onExited(record: ProcessRecord): void {
+    this.notify(this.exitListeners, record);
     const context = record.snapshot.context;
     record.log.info(
       {
@@ -225,17 +311,84 @@ export class Supervisor {
    * Sends `signal` to the process group of `id`. PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING (also
    * between exit and reaping), or SIGNAL_FAILED with the OS error.
    */
-  signal(id: string, signal: NodeJS.Signals, chatId: string | null = null, origin: SignalOrigin = 'request'): void {
-    const record = this.get(id, chatId);
-    if (!record.running) throw new SupervisorError('PROCESS_NOT_RUNNING', `Process ${quote(id)} is not running.`);
+  signal(id: string, signal: NodeJS.Signals, chatId: string | null = null, cause?: EndCause): void {
+    const record = this.runningRecord(id, chatId);
     const before = record.snapshot.context.signalError;
-    record.actor.send({ type: 'signal', signal, origin });
+    // Signals meant to end a process make its end "requested"; others (SIGUSR1...) do not.
+    const endCause = cause ?? (ENDING_SIGNALS.has(signal) ? 'requested' : undefined);
+    record.actor.send({ type: 'signal', signal, ...(endCause ? { cause: endCause } : {}) });
     // The actor handles the event synchronously, so a delivery failure is already recorded.
     const after = record.snapshot.context.signalError;
     if (after !== null && after !== before) {
       throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { detail: after });
     }
-    record.log.info({ signal, origin }, 'process signalled');
+    record.log.info({ signal, cause }, 'process signalled');
+  }
+
+  /**
+   * SIGTERM to the group of `id`, then SIGKILL if it still runs after `graceMs`. Errors as
+   * for `signal`.
+   */
+  terminate(id: string, graceMs: number, chatId: string | null = null, cause: EndCause = 'requested'): void {
+    const record = this.runningRecord(id, chatId);
+    const before = record.snapshot.context.signalError;
+    record.actor.send({ type: 'terminate', graceMs, cause });
+    const after = record.snapshot.context.signalError;
+    if (after !== null && after !== before) {
+      throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { detail: after });
+    }
+    record.log.info({ signal: 'SIGTERM', grace_ms: graceMs, cause }, 'process terminating');
+  }
+
+  /**
+   * Writes `data` to the stdin (or terminal) of `id`; `eof` closes it afterwards. Rejects with
+   * PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, STDIN_NOT_OPEN (started without stdin) or
+   * STDIN_CLOSED (EOF already sent, or the process closed its end).
+   */
+  input(id: string, data: Buffer, eof: boolean, chatId: string | null = null): Promise<void> {
+    const record = this.runningRecord(id, chatId);
+    if (!record.info.stdin) {
+      throw new SupervisorError('STDIN_NOT_OPEN', `Process ${quote(id)} was not started with stdin open.`, {
+        detail: 'Start it with "stdin": true (or "pty": {...}) to send input.',
+      });
+    }
+    if (!record.snapshot.context.stdinOpen) throw new SupervisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`);
+    return new Promise((resolve, reject) => {
+      record.actor.send({
+        type: 'input',
+        data,
+        eof,
+        reply: (error) => {
+          if (error === null) resolve();
+          else reject(new SupervisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`, { cause: error, detail: error.message }));
+        },
+      });
+    });
+  }
+
+  /** Resizes the terminal of `id`. NOT_A_TERMINAL for a process started without `pty`. */
+  resize(id: string, cols: number, rows: number, chatId: string | null = null): void {
+    const record = this.runningRecord(id, chatId);
+    if (!record.info.pty) throw new SupervisorError('NOT_A_TERMINAL', `Process ${quote(id)} has no terminal.`, { detail: 'Only processes started with "pty" can be resized.' });
+    record.actor.send({ type: 'resize', cols, rows });
+  }
+
+  /**
+   * Waits for `condition` (or the exit), at most `timeoutMs`; see waitForCondition. Never rejects.
+   */
+  waitFor(record: ProcessRecord, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    return waitForCondition(record, condition, { timeoutMs, clock: this.clock, ...(signal ? { signal } : {}) });
+  }
+
+  /** The time source of this supervisor (for callers that time things alongside it). */
+  get clockSource(): Clock {
+    return this.clock;
+  }
+
+  private runningRecord(id: string, chatId: string | null): ProcessRecord {
+    const record = this.get(id, chatId);
+    if (!record.running) throw new SupervisorError('PROCESS_NOT_RUNNING', `Process ${quote(id)} is not running.`);
+    return record;
   }
 
   /** Waits for `id` to exit, at most `timeoutMs`; see ProcessRecord.waitForExit. */
@@ -250,7 +403,7 @@ export class Supervisor {
       if (record.running) running += 1;
       waiters += record.waiterCount;
     }
-    return { running, exited: this.records.size - running, waiters, trackedGroups: this.groups.size };
+    return { running, exited: this.records.size - running, waiters, trackedGroups: this.groups.size, clientTokens: this.clientTokens.size };
   }
 
   /**
@@ -265,7 +418,7 @@ export class Supervisor {
       const exitedAt = record.snapshot.context.exitedAt;
       if (exitedAt === null) continue;
       if (now - exitedAt > this.options.reapAfterMs) {
-        this.records.delete(record.info.id);
+        this.drop(record);
         dropped += 1;
       } else {
         exited.push(record);
@@ -274,10 +427,15 @@ export class Supervisor {
     const excess = exited.length - this.options.maxExitedRecords;
     if (excess > 0) {
       exited.sort((a, b) => (a.snapshot.context.exitedAt ?? 0) - (b.snapshot.context.exitedAt ?? 0));
-      for (const record of exited.slice(0, excess)) this.records.delete(record.info.id);
+      for (const record of exited.slice(0, excess)) this.drop(record);
       dropped += excess;
     }
     return dropped;
+  }
+
+  private drop(record: ProcessRecord): void {
+    this.records.delete(record.info.id);
+    this.clientTokens.forget(record.info.id);
   }
 
   private pruneGroups(): void {
@@ -312,29 +470,28 @@ export class Supervisor {
     this.clock.clearTimeout(this.reapTimer);
     const running = [...this.records.values()].filter((record) => record.running);
     this.log.info({ running: running.length, groups: this.groups.size }, 'supervisor closing');
-    this.signalAll('SIGTERM', running);
-    const grace = this.clock.setTimeout(() => this.signalAll('SIGKILL', running), this.options.shutdownGraceMs);
-    await Promise.all(running.map((record) => record.exited));
-    this.clock.clearTimeout(grace);
-    // Whatever is left in our groups (a grandchild that let go of the pipes) dies now.
-    this.killAllGroups();
-    this.log.info('supervisor closed');
-  }
-
-  /** Signals the running processes through their actors, and every other group we started directly. */
-  private signalAll(signal: NodeJS.Signals, running: ProcessRecord[]): void {
+    // Running processes escalate SIGTERM → SIGKILL in their own machines; the groups of exited
+    // shells (background jobs that let go of the pipes) are signalled here.
     const viaActor = new Set<number>();
     for (const record of running) {
-      if (!record.running) continue;
       const pid = record.snapshot.context.pid;
       if (pid !== null) viaActor.add(pid);
       try {
-        this.signal(record.info.id, signal, null, 'shutdown');
+        this.terminate(record.info.id, this.options.shutdownGraceMs, null, 'shutdown');
       } catch (error) {
-        record.log.error({ err: error, signal }, 'failed to signal a process during shutdown');
+        record.log.error({ err: error }, 'failed to terminate a process during shutdown');
       }
     }
-    for (const pgid of this.groups) if (!viaActor.has(pgid)) this.signalGroupLogged(pgid, signal);
+    const lingering = [...this.groups].filter((pgid) => !viaActor.has(pgid));
+    for (const pgid of lingering) this.signalGroupLogged(pgid, 'SIGTERM');
+    const grace = this.clock.setTimeout(() => {
+      for (const pgid of lingering) this.signalGroupLogged(pgid, 'SIGKILL');
+    }, this.options.shutdownGraceMs);
+    await Promise.all(running.map((record) => record.exited));
+    this.clock.clearTimeout(grace);
+    // Whatever is left in our groups dies now.
+    this.killAllGroups();
+    this.log.info('supervisor closed');
   }
 
   /**
@@ -353,6 +510,12 @@ export class Supervisor {
       this.log.warn({ err: error, pgid, signal }, 'failed to signal a process group');
     }
   }
+}
+
+/** What makes two starts "the same" for a client token: everything that changes what runs. */
+function fingerprint(request: StartRequest): string {
+  const env = Object.entries(request.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([request.command, request.workdir ?? null, env, request.background ?? false, request.stdin ?? false, request.pty ?? null, request.timeoutMs ?? null, request.idleTimeoutMs ?? null]);
 }
 
 function visibleTo(record: ProcessRecord, chatId: string | null): boolean {

@@ -10,6 +10,11 @@ export class FakeChild {
   readonly signals: NodeJS.Signals[] = [];
   /** How many times the drain cut-off closed the pipes. */
   cutOffs = 0;
+  /** Everything written to the child's stdin, and whether it was closed. */
+  readonly input: Buffer[] = [];
+  stdinClosed = false;
+  /** Terminal sizes the child was resized to, in order. */
+  readonly resizes: { cols: number; rows: number }[] = [];
   /**
    * What a signal does. Default: like a shell with no traps, it exits by that signal and its
    * pipes close. Set to `'ignore'` for a child that traps everything, or to `'throw'` to make
@@ -84,6 +89,18 @@ export class FakeChild {
       if (this.state === 'closed' || this.state === 'failed') return;
       this.cutOffs += 1;
       this.close();
+    },
+    write: (data, eof, done) => {
+      if (this.stdinClosed || this.state !== 'running') {
+        done(new Error('write EPIPE'));
+        return;
+      }
+      this.input.push(Buffer.from(data));
+      if (eof) this.stdinClosed = true;
+      done(null);
+    },
+    resize: (cols, rows) => {
+      this.resizes.push({ cols, rows });
     },
   };
 }

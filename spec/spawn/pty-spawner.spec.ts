@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { createPtySpawner } from '../../src/spawn/pty-spawner.js';
+import type { ChildHandle, SpawnRequest } from '../../src/spawn/spawner.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const spawner = createPtySpawner();
+const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+
+interface Run {
+  handle: ChildHandle;
+  text: () => string;
+  events: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  ended: Promise<string>;
+}
+
+function run(command: string, extra: Partial<SpawnRequest> = {}): Run {
+  const chunks: Buffer[] = [];
+  const events: string[] = [];
+  let onExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
+  let onEnd!: (how: string) => void;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => (onExit = resolve));
+  const ended = new Promise<string>((resolve) => (onEnd = resolve));
+  const handle = spawner.spawn(
+    { command, cwd: '/tmp', env, pty: { cols: 80, rows: 24, term: 'xterm-256color' }, ...extra },
+    {
+      spawned: () => events.push('spawned'),
+      output: (chunk) => chunks.push(chunk),
+      exited: (code, signal) => {
+        events.push('exited');
+        onExit({ code, signal });
+      },
+      closed: () => {
+        events.push('closed');
+        onEnd('closed');
+      },
+      failed: (message) => {
+        events.push(`failed: ${message}`);
+        onEnd('failed');
+      },
+    },
+  );
+  return { handle, text: () => Buffer.concat(chunks).toString(), events, exited, ended };
+}
+
+const write = (r: Run, text: string): Promise<void> =>
+  new Promise((resolve, reject) => r.handle.write(Buffer.from(text), false, (error) => (error ? reject(error) : resolve())));
+
+describe('createPtySpawner', () => {
+  it('runs on a terminal of the requested size, and resizes it', async () => {
+    const r = run('stty size; read _; stty size');
+    await waitUntil(() => r.text().includes('24 80'), 'the first size');
+    r.handle.resize(120, 40);
+    await write(r, '\r');
+    await r.ended;
+    expect(r.text()).to.match(/24 80\r\n[\s\S]*40 120\r\n/);
+    expect(r.events).to.deep.equal(['spawned', 'exited', 'closed']);
+    expect((await r.exited).code).to.equal(0);
+  });
+
+  it('answers an interactive prompt through input', async () => {
+    const r = run('printf "name? "; read name; echo "hello $name"');
+    await waitUntil(() => r.text().includes('name? '), 'the prompt');
+    await write(r, 'ada\r');
+    await r.ended;
+    expect(r.text()).to.contain('hello ada');
+  });
+
+  it('delivers Ctrl-C typed as input to the foreground job as SIGINT', async () => {
+    const r = run('trap "echo caught; exit 7" INT; echo ready; sleep 30; echo after');
+    await waitUntil(() => r.text().includes('ready'), 'the trap');
+    await write(r, '\x03');
+    expect((await r.exited).code).to.equal(7);
+    expect(r.text()).to.contain('caught');
+  });
+
+  it('ends input with Ctrl-D on eof', async () => {
+    const r = run('cat; echo "after eof"');
+    await waitUntil(() => r.events.includes('spawned'), 'the spawn');
+    await new Promise<void>((resolve, reject) => r.handle.write(Buffer.from('line\r'), true, (error) => (error ? reject(error) : resolve())));
+    await r.ended;
+    expect(r.text()).to.contain('after eof');
+  });
+
+  it('reports a signal exit by name', async () => {
+    const r = run('echo up; sleep 30');
+    await waitUntil(() => r.text().includes('up'), 'the start');
+    r.handle.signal('SIGKILL');
+    expect(await r.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('reports a missing working directory as a spawn failure', async () => {
+    const r = run('true', { cwd: '/no/such/dir' });
+    expect(await r.ended).to.equal('failed');
+    expect(r.events).to.deep.equal(['failed: chdir /no/such/dir: no such file or directory']);
+  });
+
+  it('reports a missing sh as a spawn failure', async () => {
+    const r = run('true', { env: { PATH: '/nonexistent' } });
+    expect(await r.ended).to.equal('failed');
+    expect(r.events).to.deep.equal(['failed: exec: "sh": executable file not found in $PATH']);
+  });
+});

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { StreamWindow } from '../../src/supervisor/stream-window.js';
+
+const text = (w: StreamWindow, cursor: number, max = 1000): string => w.read(cursor, max).data.toString();
+
+describe('StreamWindow', () => {
+  it('reads from absolute offsets', () => {
+    const w = new StreamWindow(64);
+    w.write(Buffer.from('hello '));
+    w.write(Buffer.from('world'));
+    expect(w.end).to.equal(11);
+    expect(text(w, 0)).to.equal('hello world');
+    expect(text(w, 6)).to.equal('world');
+    expect(w.read(6, 3)).to.deep.include({ from: 6, to: 9, gapBytes: 0 });
+  });
+
+  it('reports a gap for a cursor that fell out of the window and snaps forward', () => {
+    const w = new StreamWindow(8);
+    w.write(Buffer.from('0123456789abcdef'));
+    expect(w.start).to.equal(8);
+    const read = w.read(2, 100);
+    expect(read).to.deep.include({ from: 8, to: 16, gapBytes: 6 });
+    expect(read.data.toString()).to.equal('89abcdef');
+  });
+
+  it('clamps a cursor past the end', () => {
+    const w = new StreamWindow(8);
+    w.write(Buffer.from('abc'));
+    expect(w.read(99, 10)).to.deep.include({ from: 3, to: 3, gapBytes: 0 });
+  });
+
+  it('grows by doubling and keeps offsets right across growth and wraps', () => {
+    const w = new StreamWindow(10_000);
+    let all = '';
+    for (let i = 0; i < 500; i += 1) {
+      const piece = `${i},`;
+      all += piece;
+      w.write(Buffer.from(piece));
+    }
+    const start = w.start;
+    expect(text(w, start, 100_000)).to.equal(all.slice(start));
+    expect(w.end).to.equal(all.length);
+  });
+
+  it('keeps exact bytes across many small wrapped writes', () => {
+    const w = new StreamWindow(16);
+    let all = Buffer.alloc(0);
+    for (let i = 0; i < 100; i += 1) {
+      const chunk = Buffer.from([i, 255 - i, 0x80 | i]);
+      all = Buffer.concat([all, chunk]);
+      w.write(chunk);
+    }
+    expect(w.read(w.start, 100).data.equals(all.subarray(all.length - 16))).to.equal(true);
+  });
+
+  it('freezes to the last keepBytes and still serves reads, with gaps before', () => {
+    const w = new StreamWindow(32);
+    w.write(Buffer.from([0xff, 0x00, 0x41, 0x42, 0x43]));
+    w.freeze(3);
+    expect(w.start).to.equal(2);
+    expect(w.read(0, 10)).to.deep.include({ from: 2, to: 5, gapBytes: 2 });
+    expect([...w.read(0, 10).data]).to.deep.equal([0x41, 0x42, 0x43]);
+    w.write(Buffer.from('late'));
+    expect(w.end).to.equal(9);
+    expect(w.read(5, 10).data.length).to.equal(0);
+  });
+});

@@ -1,0 +1,111 @@
+import type { Clock } from '../clock.js';
+import type { ProcessRecord } from './process-record.js';
+
+/** What a wait on a process waits for, besides its exit (which always ends a wait). */
+export type WaitCondition =
+  | { kind: 'exit' }
+  /** Any byte past `cursor`. */
+  | { kind: 'output'; cursor: number }
+  /** `pattern` matching the output from `cursor` on (searched in the stream window). */
+  | { kind: 'match'; cursor: number; pattern: RegExp }
+  /** No output for `quietMs`. */
+  | { kind: 'quiet'; quietMs: number };
+
+/** How a wait ended; `match` carries the matched text and its absolute offset. */
+export type WaitResult =
+  | { result: 'exited' | 'output' | 'quiet' | 'timeout' | 'aborted' }
+  | { result: 'match'; match: { text: string; offset: number } };
+
+/** Bytes searched per match attempt at most: the newest output since the cursor, this much. */
+export const MAX_MATCH_SCAN_BYTES = 262_144;
+/** Longest text a match reports. */
+export const MAX_MATCH_TEXT_CHARS = 1024;
+
+/**
+ * Waits until `condition` holds, the process exits (output drained), `timeoutMs` passes on
+ * `clock`, or `signal` aborts, whichever is first. Output conditions are checked on each write
+ * (a synchronous listener: no polling); quiet is checked by a timer re-armed on each write.
+ * Leaves nothing behind whichever way it ends.
+ */
+export function waitForCondition(record: ProcessRecord, condition: WaitCondition, options: { timeoutMs: number; clock: Clock; signal?: AbortSignal }): Promise<WaitResult> {
+  const output = record.snapshot.context.buffer;
+  const immediate = check(record, condition, options.clock);
+  if (immediate) return Promise.resolve(immediate);
+  if (!record.running) return Promise.resolve({ result: 'exited' });
+  if (options.signal?.aborted) return Promise.resolve({ result: 'aborted' });
+  return new Promise<WaitResult>((resolve) => {
+    const cleanups: (() => void)[] = [];
+    let done = false;
+    const finish = (result: WaitResult): void => {
+      if (done) return;
+      done = true;
+      for (const cleanup of cleanups) cleanup();
+      resolve(result);
+    };
+    const onAbort = (): void => finish({ result: 'aborted' });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
+    const timer = options.clock.setTimeout(() => finish({ result: 'timeout' }), options.timeoutMs);
+    cleanups.push(() => options.clock.clearTimeout(timer));
+    // The exit is awaited through the record's own waiter set, so the waiter count stays right.
+    const exitAbort = new AbortController();
+    cleanups.push(() => exitAbort.abort());
+    record
+      .waitForExit({ timeoutMs: options.timeoutMs, clock: options.clock, signal: exitAbort.signal })
+      .then((outcome) => {
+        if (outcome === 'exited') finish(check(record, condition, options.clock) ?? { result: 'exited' });
+      })
+      .catch((error: unknown) => record.log.error({ err: error }, 'exit wait failed'));
+    if (condition.kind === 'output' || condition.kind === 'match') {
+      cleanups.push(
+        output.subscribe(() => {
+          const result = check(record, condition, options.clock);
+          if (result) finish(result);
+        }),
+      );
+    }
+    if (condition.kind === 'quiet') {
+      let quietTimer: unknown = null;
+      const arm = (): void => {
+        options.clock.clearTimeout(quietTimer);
+        const due = Math.max(0, output.lastOutputAt + condition.quietMs - options.clock.now());
+        quietTimer = options.clock.setTimeout(() => {
+          const result = check(record, condition, options.clock);
+          if (result) finish(result);
+          else arm();
+        }, due);
+      };
+      arm();
+      cleanups.push(() => options.clock.clearTimeout(quietTimer));
+    }
+  });
+}
+
+/** The condition's result if it holds now, else null. */
+function check(record: ProcessRecord, condition: WaitCondition, clock: Clock): WaitResult | null {
+  const output = record.snapshot.context.buffer;
+  switch (condition.kind) {
+    case 'exit':
+      return null;
+    case 'output':
+      return output.totalBytes > condition.cursor ? { result: 'output' } : null;
+    case 'quiet':
+      return clock.now() - output.lastOutputAt >= condition.quietMs ? { result: 'quiet' } : null;
+    case 'match': {
+      const window = output.window;
+      const from = Math.max(condition.cursor, window.end - MAX_MATCH_SCAN_BYTES);
+      const read = window.read(from, MAX_MATCH_SCAN_BYTES);
+      if (read.data.length === 0) return null;
+      const text = read.data.toString('utf8');
+      condition.pattern.lastIndex = 0;
+      const found = condition.pattern.exec(text);
+      if (!found) return null;
+      // The byte offset of the match: the bytes of the text before it. (A read that starts in the
+      // middle of a UTF-8 character decodes that character as U+FFFD; the offset can then be off
+      // by up to two bytes.)
+      const offset = read.from + Buffer.byteLength(text.slice(0, found.index));
+      const matched = found[0].slice(0, MAX_MATCH_TEXT_CHARS);
+      return { result: 'match', match: { text: matched, offset } };
+    }
+  }
+}

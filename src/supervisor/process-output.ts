@@ -1,0 +1,92 @@
+import { HeadTailBuffer, type HeadTailSizes, type RenderedOutput } from './head-tail-buffer.js';
+import { StreamWindow } from './stream-window.js';
+
+export interface ProcessOutputSizes extends HeadTailSizes {
+  /** Bytes of recent output addressable by cursor while the process runs. */
+  streamWindowBytes: number;
+  /** Bytes of that window kept once the process exited (the rest is released). */
+  exitedStreamBytes: number;
+}
+
+export const DEFAULT_OUTPUT_SIZES: ProcessOutputSizes = {
+  headBytes: 16_384,
+  tailBytes: 16_384,
+  maxLineBytes: 2048,
+  streamWindowBytes: 1_048_576,
+  exitedStreamBytes: 65_536,
+};
+
+/** Called synchronously after every write; must not throw (a throw is reported and dropped). */
+export type OutputListener = (chunk: Buffer) => void;
+
+/**
+ * Everything a process actor keeps of its output: the reference's head/tail view (what `output`
+ * renders), a cursor-addressed stream window (what streams and cursor reads use), the time of
+ * the last write (idle timeouts, quiet waits), and the listeners woken by each write. Memory is
+ * bounded by `headBytes + tailBytes + streamWindowBytes` while running and by
+ * `exitedStreamBytes` plus the rendered string after `freeze()`.
+ */
+export class ProcessOutput {
+  readonly headTail: HeadTailBuffer;
+  readonly window: StreamWindow;
+  private readonly sizes: ProcessOutputSizes;
+  private readonly now: () => number;
+  private readonly listeners = new Set<OutputListener>();
+  private readonly onListenerError: (error: unknown) => void;
+  private lastWriteAt: number;
+
+  /** `onListenerError` receives what a listener threw (the write itself always completes). */
+  constructor(sizes: Partial<ProcessOutputSizes>, now: () => number, onListenerError: (error: unknown) => void) {
+    this.sizes = { ...DEFAULT_OUTPUT_SIZES, ...sizes };
+    this.now = now;
+    this.onListenerError = onListenerError;
+    this.lastWriteAt = now();
+    this.headTail = new HeadTailBuffer(this.sizes);
+    this.window = new StreamWindow(this.sizes.streamWindowBytes);
+  }
+
+  /** Every byte ever written (also the cursor one past the newest byte). */
+  get totalBytes(): number {
+    return this.headTail.totalBytes;
+  }
+
+  /** When the last byte arrived (or when the process started, if none has), epoch ms. */
+  get lastOutputAt(): number {
+    return this.lastWriteAt;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  write(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.headTail.write(chunk);
+    this.window.write(chunk);
+    this.lastWriteAt = this.now();
+    for (const listener of this.listeners) {
+      try {
+        listener(chunk);
+      } catch (error) {
+        // A listener's bug must not break the process's output path.
+        this.onListenerError(error);
+      }
+    }
+  }
+
+  /** Registers a listener for every later write; returns the unsubscribe. */
+  subscribe(listener: OutputListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  render(): RenderedOutput {
+    return this.headTail.render();
+  }
+
+  /** At exit: renders the final head/tail once, shrinks the window, releases the Buffers. */
+  freeze(): RenderedOutput {
+    this.window.freeze(this.sizes.exitedStreamBytes);
+    return this.headTail.freeze();
+  }
+}

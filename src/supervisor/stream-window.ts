@@ -1,0 +1,114 @@
+/** A read from the stream window: bytes from `from` to `to` (absolute offsets). */
+export interface WindowRead {
+  data: Buffer;
+  from: number;
+  to: number;
+  /** Bytes between the requested cursor and `from` that fell out of the window (lost to this reader). */
+  gapBytes: number;
+}
+
+const INITIAL_CAPACITY = 4096;
+
+/**
+ * The last `maxBytes` bytes of a process's output, addressed by absolute byte offsets (offset 0
+ * is the first byte the process ever wrote). Grows by doubling up to `maxBytes`, so a quiet
+ * process costs little. `freeze(keepBytes)` keeps only the last `keepBytes` as a latin1 string
+ * (one byte per char in the V8 heap, exact bytes) and releases the Buffer: exited processes must
+ * not hold Buffer memory (it slows every later fork).
+ */
+export class StreamWindow {
+  private readonly maxBytes: number;
+  private ring: Buffer | null = null;
+  /** Total bytes ever written: the offset one past the newest byte. */
+  private endOffset = 0;
+  /** Bytes currently held (≤ ring length). */
+  private held = 0;
+  private frozen: { start: number; text: string } | null = null;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** Offset one past the newest byte (the cursor that means "nothing new yet"). */
+  get end(): number {
+    return this.endOffset;
+  }
+
+  /** Offset of the oldest byte still held. */
+  get start(): number {
+    return this.frozen ? this.frozen.start : this.endOffset - this.held;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.frozen) {
+      this.endOffset += chunk.length;
+      return;
+    }
+    this.ensureCapacity(this.held + chunk.length);
+    const ring = this.ring!;
+    const size = ring.length;
+    let bytes = chunk;
+    if (bytes.length > size) bytes = bytes.subarray(bytes.length - size);
+    // Offset o lives at ring index o % size.
+    const pos = this.endOffset % size;
+    const first = Math.min(size - pos, bytes.length);
+    ring.set(bytes.subarray(0, first), pos);
+    if (first < bytes.length) ring.set(bytes.subarray(first), 0);
+    this.endOffset += chunk.length;
+    this.held = Math.min(size, this.held + chunk.length);
+  }
+
+  private ensureCapacity(needed: number): void {
+    const current = this.ring?.length ?? 0;
+    if (current >= Math.min(needed, this.maxBytes)) return;
+    let capacity = Math.max(current, INITIAL_CAPACITY);
+    while (capacity < needed && capacity < this.maxBytes) capacity *= 2;
+    capacity = Math.min(capacity, this.maxBytes);
+    const next = Buffer.allocUnsafeSlow(capacity);
+    // Copy what is held so that offset o sits at index o % capacity in the new ring.
+    if (this.ring && this.held > 0) {
+      const held = this.copyRange(this.endOffset - this.held, this.endOffset);
+      const startIndex = (this.endOffset - this.held) % capacity;
+      const first = Math.min(capacity - startIndex, held.length);
+      next.set(held.subarray(0, first), startIndex);
+      if (first < held.length) next.set(held.subarray(first), 0);
+    }
+    this.ring = next;
+  }
+
+  private copyRange(from: number, to: number): Buffer {
+    const ring = this.ring!;
+    const size = ring.length;
+    const out = Buffer.allocUnsafe(to - from);
+    const startIndex = from % size;
+    const first = Math.min(size - startIndex, out.length);
+    ring.copy(out, 0, startIndex, startIndex + first);
+    if (first < out.length) ring.copy(out, first, 0, out.length - first);
+    return out;
+  }
+
+  /**
+   * Up to `maxBytes` bytes from `cursor` on. A cursor older than the window snaps forward to
+   * its start and reports the gap; a cursor past the end is clamped to the end.
+   */
+  read(cursor: number, maxBytes: number): WindowRead {
+    const start = this.start;
+    const from = Math.min(Math.max(cursor, start), this.endOffset);
+    const gapBytes = Math.max(0, Math.min(start, this.endOffset) - Math.max(cursor, 0));
+    const to = Math.min(this.endOffset, from + maxBytes, this.frozen ? this.frozen.start + this.frozen.text.length : this.endOffset);
+    if (to <= from) return { data: Buffer.alloc(0), from, to: from, gapBytes };
+    const data = this.frozen ? Buffer.from(this.frozen.text.slice(from - this.frozen.start, to - this.frozen.start), 'latin1') : this.copyRange(from, to);
+    return { data, from, to, gapBytes };
+  }
+
+  /** Keeps only the last `keepBytes` bytes, as a string, and releases the Buffer. Idempotent. */
+  freeze(keepBytes: number): void {
+    if (this.frozen) return;
+    const keep = Math.min(keepBytes, this.held);
+    const from = this.endOffset - keep;
+    this.frozen = { start: from, text: keep > 0 ? this.copyRange(from, this.endOffset).toString('latin1') : '' };
+    this.ring = null;
+    this.held = keep;
+  }
+}
