@@ -12,6 +12,8 @@ interface Running {
   client: Client;
   transport: StdioClientTransport;
   stderr: () => string;
+  /** Transport errors, e.g. a stdout line that is not a JSON-RPC message. */
+  errors: Error[];
 }
 
 /** Launches `procvisor mcp <args>` as an MCP host would, and connects the SDK's client to it. */
@@ -20,8 +22,10 @@ async function launch(args: string[]): Promise<Running> {
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const client = new Client({ name: 'spec-host', version: '0.0.0' });
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
   await client.connect(transport);
-  return { client, transport, stderr: () => stderr };
+  return { client, transport, stderr: () => stderr, errors };
 }
 
 function text(result: Awaited<ReturnType<Client['callTool']>>): string {
@@ -102,6 +106,7 @@ describe('procvisor mcp', function () {
       }
       expect(alive(pid)).to.equal(false);
       expect(pgrep('^sleep 34.5$')).to.equal('');
+      expect(running.errors).to.deep.equal([]);
       const logs = running
         .stderr()
         .split('\n')

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { encodeExecuteResult, errorResult, exitedResult } from '../../src/tools/execute-result.js';
+import { encodeExecuteResult, errorResult, outputResult } from '../../src/tools/execute-result.js';
 
 describe('encodeExecuteResult', () => {
   it("writes the fields in the reference's order, with exit_code and wall_duration_ms always present", () => {
@@ -38,9 +38,9 @@ describe('errorResult', () => {
   });
 });
 
-describe('exitedResult', () => {
+describe('outputResult', () => {
   it('succeeds only on exit code 0, and reads a missing exit code as 0', () => {
-    expect(exitedResult({ output: 'x', running: false, exit_code: 2 })).to.include({ success: false, exit_code: 2 });
-    expect(exitedResult({ output: 'x', running: false })).to.include({ success: true, exit_code: 0 });
+    expect(outputResult({ output: 'x', running: false, exit_code: 2 })).to.include({ success: false, exit_code: 2 });
+    expect(outputResult({ output: 'x', running: false })).to.include({ success: true, exit_code: 0 });
   });
 });

@@ -55,17 +55,25 @@ export function errorText(error: unknown): string {
 
 export const NO_RESOLVER = 'workspace connection resolver is not configured';
 
+/** A value, or the tool error a call answers with instead. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; response: ToolResponse };
+
 /** The agent of one call, or the tool error to answer with (no source, or the resolver failed). */
-export async function resolveClient(source: ClientSource | undefined, signal: AbortSignal | undefined): Promise<ProcessApi | ToolResponse> {
-  if (source === undefined) return toolError(NO_RESOLVER);
-  if (typeof source !== 'function') return source;
+export async function resolveClient(source: ClientSource | undefined, signal: AbortSignal | undefined): Promise<Checked<ProcessApi>> {
+  if (source === undefined) return { ok: false, response: toolError(NO_RESOLVER) };
+  if (typeof source !== 'function') return { ok: true, value: source };
   try {
-    return await source(signal);
+    return { ok: true, value: await source(signal) };
   } catch (error) {
-    return toolError(errorText(error));
+    return { ok: false, response: toolError(errorText(error)) };
   }
 }
 
-export function isToolResponse(value: ProcessApi | ToolResponse): value is ToolResponse {
-  return 'isError' in value && 'text' in value;
+/** Runs a tool body; an unexpected exception becomes a tool error, so `run` never rejects. */
+export async function neverRejects(body: () => Promise<ToolResponse>): Promise<ToolResponse> {
+  try {
+    return await body();
+  } catch (error) {
+    return toolError(errorText(error));
+  }
 }

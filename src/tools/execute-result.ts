@@ -40,8 +40,11 @@ export function errorResult(error: string): string {
   return encodeExecuteResult({ success: false, exit_code: 0, wall_duration_ms: 0, error });
 }
 
-/** The result of an exited process: success iff exit code 0; output capped for the model. */
-export function exitedResult(response: ProcessOutputResponse): ExecuteResult {
+/**
+ * The result an output answer gives: success iff the exit code is 0 (absent counts as 0, as
+ * while running); output capped for the model; truncation metadata passed through.
+ */
+export function outputResult(response: ProcessOutputResponse): ExecuteResult {
   const exitCode = response.exit_code ?? 0;
   return {
     success: exitCode === 0,

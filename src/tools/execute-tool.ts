@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { ProcessApi } from '../client/process-api.js';
-import { errorText, isToolResponse, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
+import { errorText, neverRejects, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
 import { withDeadline } from './deadline.js';
 import { encodeExecuteResult, errorResult } from './execute-result.js';
 import { executeEnvironment } from './execute-environment.js';
@@ -8,7 +8,7 @@ import { fileDumpNote } from './file-dump-note.js';
 import { GoDurationError, fromMilliseconds, parseGoDuration, toTimerMs, type GoDuration } from './go-duration.js';
 import { goQuote } from './go-quote.js';
 import { withShellGuidance } from './shell-guidance.js';
-import { isRefusal, parseToolInput } from './tool-input.js';
+import { parseToolInput } from './tool-input.js';
 import { promoteTrailingAmpersand } from './trailing-ampersand.js';
 import { waitForProcess } from './wait-for-process.js';
 
@@ -77,21 +77,19 @@ export function createExecuteTool(options: ExecuteToolOptions): ChatTool {
       },
       required: ['command'],
     },
-    async run(input, context = {}) {
-      try {
-        return await runExecute(options, input, context.signal);
-      } catch (error) {
-        return toolError(errorText(error));
-      }
+    run(input, context = {}) {
+      return neverRejects(() => runExecute(options, input, context.signal));
     },
   };
 }
 
 async function runExecute(options: ExecuteToolOptions, input: unknown, signal: AbortSignal | undefined): Promise<ToolResponse> {
-  const args = parseToolInput(ExecuteArgsSchema, input);
-  if (isRefusal(args)) return args;
-  const api = await resolveClient(options.client, signal);
-  if (isToolResponse(api)) return api;
+  const parsed = parseToolInput(ExecuteArgsSchema, input);
+  if (!parsed.ok) return parsed.response;
+  const args = parsed.value;
+  const resolved = await resolveClient(options.client, signal);
+  if (!resolved.ok) return resolved.response;
+  const api = resolved.value;
   if (args.command === '') return toolError('command is required');
   const { command, background } = promoteTrailingAmpersand(args.command, args.run_in_background === true);
   if (background) return runInBackground(api, command, args, signal);

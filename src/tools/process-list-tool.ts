@@ -1,4 +1,4 @@
-import { errorText, isToolResponse, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
+import { errorText, neverRejects, resolveClient, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
 import { errorResult } from './execute-result.js';
 import { marshalGoJson } from './go-json.js';
 
@@ -15,19 +15,16 @@ export function createProcessListTool(options: { client: ClientSource | undefine
       'List the tracked processes of the workspace: their IDs, commands, whether they are running or exited, and exit codes. ' +
       'Use it to find processes or to see which are still running.',
     inputSchema: { type: 'object', properties: {} },
-    async run(_input, context = {}) {
-      try {
-        return await runProcessList(options.client, context.signal);
-      } catch (error) {
-        return toolError(errorText(error));
-      }
+    run(_input, context = {}) {
+      return neverRejects(() => runProcessList(options.client, context.signal));
     },
   };
 }
 
 async function runProcessList(source: ClientSource | undefined, signal: AbortSignal | undefined): Promise<ToolResponse> {
-  const api = await resolveClient(source, signal);
-  if (isToolResponse(api)) return api;
+  const resolved = await resolveClient(source, signal);
+  if (!resolved.ok) return resolved.response;
+  const api = resolved.value;
   try {
     return toolText(marshalGoJson(await api.listProcesses({ signal })));
   } catch (error) {

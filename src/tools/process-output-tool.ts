@@ -1,11 +1,11 @@
 import * as v from 'valibot';
 import type { ProcessOutputResponse } from '../client/process-api.js';
-import { errorText, isToolResponse, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
+import { NO_RESOLVER, errorText, neverRejects, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
 import { withDeadline } from './deadline.js';
-import { encodeExecuteResult, errorResult, exitedResult } from './execute-result.js';
+import { encodeExecuteResult, errorResult, outputResult } from './execute-result.js';
 import { GoDurationError, fromMilliseconds, parseGoDuration, toTimerMs } from './go-duration.js';
 import { goQuote } from './go-quote.js';
-import { isRefusal, parseToolInput } from './tool-input.js';
+import { parseToolInput } from './tool-input.js';
 import { SNAPSHOT_TIMEOUT_MS } from './wait-for-process.js';
 
 export const PROCESS_OUTPUT_TOOL_NAME = 'process_output';
@@ -44,22 +44,22 @@ export function createProcessOutputTool(options: { client: ClientSource | undefi
       },
       required: ['process_id'],
     },
-    async run(input, context = {}) {
-      try {
-        return await runProcessOutput(options.client, input, context.signal);
-      } catch (error) {
-        return toolError(errorText(error));
-      }
+    run(input, context = {}) {
+      return neverRejects(() => runProcessOutput(options.client, input, context.signal));
     },
   };
 }
 
 async function runProcessOutput(source: ClientSource | undefined, input: unknown, signal: AbortSignal | undefined): Promise<ToolResponse> {
-  const args = parseToolInput(ProcessOutputArgsSchema, input);
-  if (isRefusal(args)) return args;
-  if (source !== undefined && args.process_id === '') return toolError('process_id is required');
-  const api = await resolveClient(source, signal);
-  if (isToolResponse(api)) return api;
+  const parsed = parseToolInput(ProcessOutputArgsSchema, input);
+  if (!parsed.ok) return parsed.response;
+  const args = parsed.value;
+  // The reference's order: no resolver, empty id, and only then the agent.
+  if (source === undefined) return toolError(NO_RESOLVER);
+  if (args.process_id === '') return toolError('process_id is required');
+  const resolved = await resolveClient(source, signal);
+  if (!resolved.ok) return resolved.response;
+  const api = resolved.value;
   let timeout = fromMilliseconds(DEFAULT_PROCESS_OUTPUT_TIMEOUT_MS);
   if (args.wait_timeout != null) {
     try {
@@ -89,7 +89,7 @@ async function runProcessOutput(source: ClientSource | undefined, input: unknown
   } finally {
     deadline?.dispose();
   }
-  const result = exitedResult(response);
+  const result = outputResult(response);
   if (response.running) {
     // Not decided yet: the call worked, and the note says so.
     result.success = true;

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
-import { errorText, isToolResponse, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
+import { NO_RESOLVER, errorText, neverRejects, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
 import { errorResult } from './execute-result.js';
 import { marshalGoJson } from './go-json.js';
 import { goQuote } from './go-quote.js';
-import { isRefusal, parseToolInput } from './tool-input.js';
+import { parseToolInput } from './tool-input.js';
 
 export const PROCESS_SIGNAL_TOOL_NAME = 'process_signal';
 
@@ -32,26 +32,24 @@ export function createProcessSignalTool(options: { client: ClientSource | undefi
       },
       required: ['process_id', 'signal'],
     },
-    async run(input, context = {}) {
-      try {
-        return await runProcessSignal(options.client, input, context.signal);
-      } catch (error) {
-        return toolError(errorText(error));
-      }
+    run(input, context = {}) {
+      return neverRejects(() => runProcessSignal(options.client, input, context.signal));
     },
   };
 }
 
 async function runProcessSignal(source: ClientSource | undefined, input: unknown, abort: AbortSignal | undefined): Promise<ToolResponse> {
-  const args = parseToolInput(ProcessSignalArgsSchema, input);
-  if (isRefusal(args)) return args;
-  if (source !== undefined) {
-    if (args.process_id === '') return toolError('process_id is required');
-    if (args.signal !== 'terminate' && args.signal !== 'kill') return toolError('signal must be "terminate" or "kill"');
-  }
-  const api = await resolveClient(source, abort);
-  if (isToolResponse(api)) return api;
-  const signal = args.signal as 'terminate' | 'kill';
+  const parsed = parseToolInput(ProcessSignalArgsSchema, input);
+  if (!parsed.ok) return parsed.response;
+  const args = parsed.value;
+  // The reference's order: no resolver, empty id, bad signal, and only then the agent.
+  if (source === undefined) return toolError(NO_RESOLVER);
+  if (args.process_id === '') return toolError('process_id is required');
+  const signal = args.signal;
+  if (signal !== 'terminate' && signal !== 'kill') return toolError('signal must be "terminate" or "kill"');
+  const resolved = await resolveClient(source, abort);
+  if (!resolved.ok) return resolved.response;
+  const api = resolved.value;
   try {
     await api.signalProcess(args.process_id, signal, { signal: abort });
   } catch (error) {

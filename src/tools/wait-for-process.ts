@@ -1,7 +1,7 @@
 import type { ProcessApi, ProcessOutputResponse } from '../client/process-api.js';
 import { pause, withDeadline } from './deadline.js';
 import { errorText } from './chat-tool.js';
-import { exitedResult, type ExecuteResult } from './execute-result.js';
+import { outputResult, type ExecuteResult } from './execute-result.js';
 import { formatGoDuration, type GoDuration } from './go-duration.js';
 import { truncateOutput } from './truncate-output.js';
 
@@ -45,7 +45,7 @@ export async function waitForProcess(input: WaitInput): Promise<ExecuteResult> {
     } catch (error) {
       return recoverBySnapshot(input, error);
     }
-    if (!response.running) return exitedResult(response);
+    if (!response.running) return outputResult(response);
     if (commandSignal.aborted) return timedOut(input, response);
     const elapsedMs = performance.now() - askedAt;
     if (elapsedMs < MIN_RETRY_INTERVAL_MS) await pause(MIN_RETRY_INTERVAL_MS - elapsedMs, commandSignal);
@@ -75,7 +75,7 @@ async function recoverBySnapshot(input: WaitInput, blockingError: unknown): Prom
   } finally {
     snapshotDeadline.dispose();
   }
-  if (!snapshot.running) return exitedResult(snapshot);
+  if (!snapshot.running) return outputResult(snapshot);
   return {
     ...runningResult(snapshot, processId),
     error: deadlinePassed
