@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { ProcessApi } from '../client/process-api.js';
+import type { ProcessApi, StartProcessRequest } from '../client/process-api.js';
 import { errorText, neverRejects, resolveClient, toolError, toolText, type ChatTool, type ClientSource, type ToolResponse } from './chat-tool.js';
 import { withDeadline } from './deadline.js';
 import { encodeExecuteResult, errorResult } from './execute-result.js';
@@ -105,7 +105,7 @@ async function runExecute(options: ExecuteToolOptions, input: unknown, signal: A
   return runInForeground(api, command, args, timeout, signal);
 }
 
-function startRequest(command: string, args: ExecuteArgs, background: boolean): Parameters<ProcessApi['startProcess']>[0] {
+function startRequest(command: string, args: ExecuteArgs, background: boolean): StartProcessRequest {
   return { command, ...(args.workdir ? { workdir: args.workdir } : {}), env: executeEnvironment(), background };
 }
 
