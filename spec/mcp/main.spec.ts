@@ -1,0 +1,158 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { expect } from 'chai';
+import { startTestService, type TestService } from '../helpers/test-service.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const BIN = fileURLToPath(new URL('../../bin/procvisor.js', import.meta.url));
+
+interface Running {
+  client: Client;
+  transport: StdioClientTransport;
+  stderr: () => string;
+  /** Transport errors, e.g. a stdout line that is not a JSON-RPC message. */
+  errors: Error[];
+}
+
+/** Launches `procvisor mcp <args>` as an MCP host would, and connects the SDK's client to it. */
+async function launch(args: string[]): Promise<Running> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', ...args], stderr: 'pipe', env: { LOG_LEVEL: 'debug' } });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'spec-host', version: '0.0.0' });
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
+  await client.connect(transport);
+  return { client, transport, stderr: () => stderr, errors };
+}
+
+function text(result: Awaited<ReturnType<Client['callTool']>>): string {
+  return (result.content as { type: string; text: string }[])[0]?.text ?? '';
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pgrep(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function runBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('procvisor mcp', function () {
+  // Each launch starts a Node process that loads the whole service through tsx: seconds on a busy machine.
+  this.timeout(60_000);
+
+  describe('against a procvisor URL', () => {
+    let service: TestService;
+    let running: Running;
+    before(async () => {
+      service = await startTestService();
+      running = await launch(['--url', service.url]);
+    });
+    after(async () => {
+      await running.client.close();
+      await service.close();
+    });
+
+    it('lists the four tools', async () => {
+      const { tools } = await running.client.listTools();
+      expect(tools.map((tool) => tool.name)).to.deep.equal(['execute', 'process_output', 'process_list', 'process_signal']);
+    });
+
+    it('runs a real command through execute and returns the result', async () => {
+      const result = await running.client.callTool({ name: 'execute', arguments: { command: 'echo "hello from $CODER_CHAT_AGENT"' } });
+      expect(result.isError).to.equal(false);
+      const parsed = JSON.parse(text(result)) as Record<string, unknown>;
+      expect(parsed).to.deep.include({ success: true, output: 'hello from true\n', exit_code: 0 });
+      const listed = service.supervisor.list();
+      expect(listed.some((record) => record.info.command === 'echo "hello from $CODER_CHAT_AGENT"')).to.equal(true);
+    });
+  });
+
+  describe('with an embedded procvisor', () => {
+    it('runs commands, keeps stdout for MCP only, and kills its processes when the host closes stdin', async () => {
+      const running = await launch([]);
+      const pid = running.transport.pid ?? -1;
+      try {
+        const result = await running.client.callTool({ name: 'execute', arguments: { command: 'echo $((6 * 7))' } });
+        expect(JSON.parse(text(result))).to.deep.include({ success: true, output: '42\n', exit_code: 0 });
+        const background = JSON.parse(text(await running.client.callTool({ name: 'execute', arguments: { command: 'sleep 34.5 &' } }))) as {
+          background_process_id: string;
+        };
+        const list = JSON.parse(text(await running.client.callTool({ name: 'process_list', arguments: {} }))) as { processes: { id: string; running: boolean }[] };
+        expect(list.processes.find((process) => process.id === background.background_process_id)?.running).to.equal(true);
+        expect(pgrep('^sleep 34.5$')).not.to.equal('');
+      } finally {
+        await running.client.close();
+      }
+      expect(alive(pid)).to.equal(false);
+      expect(pgrep('^sleep 34.5$')).to.equal('');
+      expect(running.errors).to.deep.equal([]);
+      const logs = running
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; reason?: string });
+      expect(logs.map((line) => line.msg)).to.include.members(['procvisor listening', 'mcp server ready', 'mcp server stopping', 'mcp server stopped']);
+      // It stopped because the host closed stdin, not on the SIGTERM the SDK sends after 2 s.
+      expect(logs.find((line) => line.msg === 'mcp server stopping')?.reason).to.be.oneOf(['stdin ended', 'transport closed']);
+    });
+
+    it('shuts down on SIGTERM, killing what it started', async () => {
+      const running = await launch([]);
+      const pid = running.transport.pid ?? -1;
+      try {
+        await running.client.callTool({ name: 'execute', arguments: { command: 'sleep 35.5', run_in_background: true } });
+        expect(pgrep('^sleep 35.5$')).not.to.equal('');
+        process.kill(pid, 'SIGTERM');
+        await waitUntil(() => !alive(pid), 'the MCP server to exit');
+        expect(pgrep('^sleep 35.5$')).to.equal('');
+      } finally {
+        await running.client.close();
+      }
+    });
+  });
+
+  describe('command line', () => {
+    it('prints its help', async () => {
+      const { code, stdout } = await runBin(['mcp', '--help']);
+      expect(code).to.equal(0);
+      expect(stdout).to.match(/^Usage: procvisor mcp \[--url <agent-url>\]/);
+    });
+
+    it('refuses an unknown option or a bad URL with exit code 2', async () => {
+      for (const args of [['mcp', '--nope'], ['mcp', '--url', 'ftp://host']]) {
+        const { code, stdout, stderr } = await runBin(args);
+        expect(code, args.join(' ')).to.equal(2);
+        expect(stdout).to.equal('');
+        expect(stderr).to.match(/^procvisor mcp: /);
+      }
+    });
+
+    it('lists its subcommands, and refuses an unknown one', async () => {
+      expect((await runBin(['--help'])).stdout).to.include('mcp  serve the chat tools');
+      const unknown = await runBin(['nope']);
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.match(/^procvisor: unknown command "nope"/);
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import { Agent, type Dispatcher } from 'undici';
+import * as v from 'valibot';
+import { ClientError } from './client-error.js';
+import type {
+  CallOptions,
+  ListProcessesResponse,
+  ProcessApi,
+  ProcessOutputOptions,
+  ProcessOutputResponse,
+  ProcessSignal,
+  SignalProcessResponse,
+  StartProcessRequest,
+  StartProcessResponse,
+} from './process-api.js';
+import { requestJson } from './request-json.js';
+import { ListResponseSchema, OutputResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
+
+export { ClientError, type ClientErrorCode, type ErrorResponseBody } from './client-error.js';
+export { chatHeaders } from './chat-headers.js';
+export type * from './process-api.js';
+
+/** The agent's cap on a blocking wait (`?wait=true`), as in the reference: 5 minutes. */
+export const DEFAULT_SERVER_MAX_WAIT_MS = 300_000;
+/** Time a blocking call gets beyond the server cap, like the reference's write deadline (cap + 30 s). */
+export const WAIT_HEADROOM_MS = 30_000;
+/** How long a non-blocking call may wait for its answer. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** The largest answer the SDK reads (an output answer is about 33 KiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+export interface ProcvisorClientOptions {
+  /** Base URL of the agent, e.g. `http://127.0.0.1:8420`; a path prefix is kept. */
+  url: string | URL;
+  /** Extra headers sent with every request (see `chatHeaders`). */
+  headers?: Record<string, string>;
+  requestTimeoutMs?: number;
+  /** The server's blocking-wait cap; a blocking call may take this plus `waitHeadroomMs`. */
+  serverMaxWaitMs?: number;
+  /** Time a blocking call gets beyond the server's cap (WAIT_HEADROOM_MS). */
+  waitHeadroomMs?: number;
+  maxResponseBytes?: number;
+  /** An undici dispatcher to send through; the client then neither configures nor closes it. */
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * An SDK client for one procvisor (or Coder) agent's `/api/v0/processes` API. Requests go through
+ * its own undici Agent, because Node's built-in fetch gives up after 300 s while a blocking
+ * output call may rightly take the server's whole 5-minute cap: blocking calls get
+ * `serverMaxWaitMs + waitHeadroomMs` (5 min 30 s), the others `requestTimeoutMs` (60 s). Every method takes an
+ * abort signal and rejects with a ClientError. Call `close()` when done.
+ */
+export class ProcvisorClient implements ProcessApi {
+  private readonly base: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private extraHeaders: Record<string, string>;
+  private readonly requestTimeoutMs: number;
+  private readonly waitTimeoutMs: number;
+  private readonly maxResponseBytes: number;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: ProcvisorClientOptions) {
+    const base = new URL(options.url);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    this.extraHeaders = { ...options.headers };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.waitTimeoutMs = (options.serverMaxWaitMs ?? DEFAULT_SERVER_MAX_WAIT_MS) + (options.waitHeadroomMs ?? WAIT_HEADROOM_MS);
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    // The per-request timeouts below are what count; the Agent's own are set to the longest so
+    // they never cut a blocking call first.
+    this.dispatcher = options.dispatcher ?? new Agent({ headersTimeout: this.waitTimeoutMs, bodyTimeout: this.waitTimeoutMs });
+  }
+
+  /** The agent's base URL, with a trailing slash. */
+  get url(): string {
+    return this.base.toString();
+  }
+
+  /** Replaces the extra headers sent with every later request (chatd sets the chat id this way). */
+  setExtraHeaders(headers: Record<string, string>): void {
+    this.extraHeaders = { ...headers };
+  }
+
+  /** `POST /api/v0/processes/start`: starts `sh -c <command>`; resolves once it runs. */
+  async startProcess(request: StartProcessRequest, options: CallOptions = {}): Promise<StartProcessResponse> {
+    const body = await this.call('POST', 'api/v0/processes/start', options.signal, false, request);
+    return this.check(StartResponseSchema, body, 'POST', 'api/v0/processes/start');
+  }
+
+  /** `GET /api/v0/processes/list`. */
+  async listProcesses(options: CallOptions = {}): Promise<ListProcessesResponse> {
+    const body = await this.call('GET', 'api/v0/processes/list', options.signal, false);
+    return this.check(ListResponseSchema, body, 'GET', 'api/v0/processes/list');
+  }
+
+  /**
+   * `GET /api/v0/processes/<id>/output`, with `?wait=true` when `wait`: the agent then answers
+   * when the process exited or its cap passed (`running: true`, not an error).
+   */
+  async processOutput(id: string, options: ProcessOutputOptions = {}): Promise<ProcessOutputResponse> {
+    const path = `api/v0/processes/${encodeURIComponent(id)}/output${options.wait ? '?wait=true' : ''}`;
+    const body = await this.call('GET', path, options.signal, options.wait === true);
+    return this.check(OutputResponseSchema, body, 'GET', path) as ProcessOutputResponse;
+  }
+
+  /** `POST /api/v0/processes/<id>/signal` with `{signal}`. */
+  async signalProcess(id: string, signal: ProcessSignal, options: CallOptions = {}): Promise<SignalProcessResponse> {
+    const path = `api/v0/processes/${encodeURIComponent(id)}/signal`;
+    const body = await this.call('POST', path, options.signal, false, { signal });
+    return this.check(SignalResponseSchema, body, 'POST', path);
+  }
+
+  /** Closes the client's own connections (a dispatcher passed in is left open). Idempotent. */
+  close(): Promise<void> {
+    if (!this.ownsDispatcher) return Promise.resolve();
+    this.closing ??= this.dispatcher.close();
+    return this.closing;
+  }
+
+  private call(method: 'GET' | 'POST', path: string, signal: AbortSignal | undefined, blocking: boolean, body?: unknown): Promise<unknown> {
+    return requestJson({
+      dispatcher: this.dispatcher,
+      method,
+      url: new URL(path, this.base),
+      headers: this.extraHeaders,
+      body,
+      signal,
+      timeoutMs: blocking ? this.waitTimeoutMs : this.requestTimeoutMs,
+      maxResponseBytes: this.maxResponseBytes,
+    });
+  }
+
+  private check<S extends v.GenericSchema>(schema: S, body: unknown, method: string, path: string): v.InferOutput<S> {
+    const result = v.safeParse(schema, body);
+    if (result.success) return result.output;
+    const url = new URL(path, this.base).toString();
+    throw new ClientError('INVALID_RESPONSE', `decode response body: ${describeIssues(result.issues)}`, { method, url, status: 200 });
+  }
+}

@@ -1,0 +1,49 @@
+import * as v from 'valibot';
+
+/**
+ * Shapes of the agent's 200 answers, checked once at the edge so the tools can trust their
+ * types. Loose: fields the SDK does not know (a newer agent's additions) are kept, not refused.
+ */
+const TruncationSchema = v.looseObject({
+  original_bytes: v.number(),
+  retained_bytes: v.number(),
+  omitted_bytes: v.number(),
+  strategy: v.string(),
+});
+
+export const StartResponseSchema = v.looseObject({ id: v.string(), started: v.boolean() });
+
+export const ListResponseSchema = v.looseObject({
+  processes: v.array(
+    v.looseObject({
+      id: v.string(),
+      command: v.string(),
+      workdir: v.optional(v.string()),
+      background: v.boolean(),
+      running: v.boolean(),
+      exit_code: v.optional(v.number()),
+      started_at_unix: v.number(),
+      exited_at_unix: v.optional(v.number()),
+    }),
+  ),
+});
+
+export const OutputResponseSchema = v.looseObject({
+  output: v.string(),
+  truncated: v.optional(TruncationSchema),
+  running: v.boolean(),
+  exit_code: v.optional(v.number()),
+});
+
+export const SignalResponseSchema = v.looseObject({ message: v.string() });
+
+export const ErrorBodySchema = v.looseObject({
+  message: v.optional(v.string(), ''),
+  detail: v.optional(v.string()),
+  code: v.optional(v.string()),
+});
+
+/** Describes every issue of a failed parse in one line: `processes.0.id: Invalid type…`. */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`).join('; ');
+}
