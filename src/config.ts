@@ -38,6 +38,10 @@ export const ConfigSchema = v.object({
   logLevel: v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** The configured working directory: used when a start request names none and it exists. */
   workdir: v.nullable(v.string()),
+  /** Where the durable state lives (procvisor.db); null keeps everything in memory only. */
+  dataDir: v.nullable(v.pipe(v.string(), v.nonEmpty())),
+  /** Size the database file may reach; the oldest exited records go first beyond it. */
+  maxDatabaseBytes: v.pipe(v.number(), v.integer(), v.minValue(1_048_576)),
   headBytes: positiveInt,
   tailBytes: positiveInt,
   maxLineBytes: v.pipe(v.number(), v.integer(), v.minValue(32)),
@@ -121,7 +125,7 @@ function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknow
   if (typeof defaults[key] === 'number') return raw.trim() === '' ? raw : Number(raw);
   // Anything but the two words stays a string, which the schema then names as the bad setting.
   if (typeof defaults[key] === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (key === 'workdir' || key === 'socket' || key === 'authToken') return raw === '' ? null : raw;
+  if (key === 'workdir' || key === 'socket' || key === 'authToken' || key === 'dataDir') return raw === '' ? null : raw;
   return raw;
 }
 
