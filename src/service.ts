@@ -9,6 +9,8 @@ import { listen } from './ops/listen.js';
 import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
 import { createProcessSpawner } from './spawn/process-spawner.js';
 import { defaultPriority } from './spawn/priority.js';
+import { DurableStore } from './store/durable-store.js';
+import { openDatabase } from './store/open-database.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -58,6 +60,14 @@ function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
   assertSafeExposure(config);
+  const clock = deps.clock ?? realClock;
+  // Durable state (dataDir set): exited processes, client tokens and chat paths survive restarts.
+  const store = config.dataDir === null ? null : new DurableStore(openDatabase(config.dataDir, log), {
+    log,
+    clock,
+    maxBytes: config.maxDatabaseBytes,
+    maxPathRows: config.pathStoreMaxChats * config.pathStoreMaxPathsPerChat,
+  });
   const supervisor = new Supervisor({
     spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
@@ -80,16 +90,22 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     killGraceMs: config.killGraceMs,
     // A process the service runs must not be able to read the service's own token.
     serviceEnv: () => withoutServiceSecrets(process.env),
+    ...(store ? { store } : {}),
   });
+  if (store) supervisor.restore(store.load(config.reapAfterMs));
   const metrics = createServiceMetrics(supervisor);
   metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
   // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
   const gitWatch = createGitWatch(config, {
     onProcessExit: (listener) => supervisor.onProcessExit(listener),
     log,
-    clock: deps.clock ?? realClock,
+    clock,
     ...(config.authToken ? { authorize: createBearerCheck(config.authToken) } : {}),
   });
+  if (store) {
+    for (const { chatId, path } of store.loadPaths()) gitWatch.store.addPaths([chatId], [path]);
+    gitWatch.store.onPathsAdded((chatIds, paths) => store.pathsAdded(chatIds, paths));
+  }
   const app = createApp({
     supervisor,
     log,
@@ -120,6 +136,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   } catch (error) {
     metrics.close();
     await Promise.all([supervisor.close(), gitWatch.close()]);
+    store?.close();
     throw error;
   }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));
@@ -139,6 +156,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       await serverClosed;
       clearTimeout(cutOff);
       metrics.close();
+      // Last: every process has exited and been queued for writing.
+      store?.close();
     })();
     return closing;
   };

@@ -35,6 +35,7 @@ export class PathStore {
   private readonly paths = new Map<string, Map<string, true>>();
   private readonly subscribers = new Map<string, Set<Subscription>>();
   private readonly onListenerError: (error: unknown) => void;
+  private readonly addedListeners = new Set<(chatIds: readonly string[], paths: readonly string[]) => void>();
 
   constructor(limits: Partial<PathStoreLimits> = {}, onListenerError: (error: unknown) => void = () => undefined) {
     this.limits = { ...DEFAULT_PATH_STORE_LIMITS, ...limits };
@@ -62,7 +63,20 @@ export class PathStore {
     }
     this.evictChats();
     this.notify(chats);
+    for (const listener of this.addedListeners) {
+      try {
+        listener(chats, accepted);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
     return accepted;
+  }
+
+  /** Calls `listener` after every addition (durable state persists paths this way). Returns the unsubscribe. */
+  onPathsAdded(listener: (chatIds: readonly string[], paths: readonly string[]) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
   }
 
   /** Notifies the subscribers of `chatIds` without adding paths (nil ids skipped). */

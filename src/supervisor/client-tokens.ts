@@ -60,6 +60,13 @@ export class ClientTokens {
     }
   }
 
+  /** Re-registers a token of a process restored from durable state. */
+  restore(chatId: string | null, token: string, fingerprint: string, record: ProcessRecord): void {
+    const key = `${chatId ?? ''}\u0000${token}`;
+    this.entries.set(key, { fingerprint, started: Promise.resolve(record), processId: record.info.id });
+    this.keyByProcess.set(record.info.id, key);
+  }
+
   /** Forgets the tokens of a process (when it is reaped). */
   forget(processId: string): void {
     const key = this.keyByProcess.get(processId);

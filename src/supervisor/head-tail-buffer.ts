@@ -48,6 +48,14 @@ export class HeadTailBuffer {
     this.sizes = { ...DEFAULT_HEAD_TAIL_SIZES, ...sizes };
   }
 
+  /** A frozen buffer holding an output rendered earlier (durable state after a restart). */
+  static restored(rendered: RenderedOutput, totalBytes: number, sizes: Partial<HeadTailSizes> = {}): HeadTailBuffer {
+    const buffer = new HeadTailBuffer(sizes);
+    buffer.total = totalBytes;
+    buffer.frozen = rendered;
+    return buffer;
+  }
+
   /** Every byte ever written, including the ones no longer held. */
   get totalBytes(): number {
     return this.total;

@@ -29,6 +29,14 @@ export type OutputListener = (chunk: Buffer) => void;
 export class ProcessOutput {
   readonly headTail: HeadTailBuffer;
   readonly window: StreamWindow;
+
+  /**
+   * The output of a process restored from durable state: its final rendering, and an empty
+   * window at its end (cursor reads before it report a gap).
+   */
+  static restored(rendered: RenderedOutput, totalBytes: number, exitedAt: number): ProcessOutput {
+    return new ProcessOutput({}, () => exitedAt, () => undefined, { headTail: HeadTailBuffer.restored(rendered, totalBytes), window: StreamWindow.restoredEmpty(totalBytes) });
+  }
   private readonly sizes: ProcessOutputSizes;
   private readonly now: () => number;
   private readonly listeners = new Set<OutputListener>();
@@ -36,13 +44,18 @@ export class ProcessOutput {
   private lastWriteAt: number;
 
   /** `onListenerError` receives what a listener threw (the write itself always completes). */
-  constructor(sizes: Partial<ProcessOutputSizes>, now: () => number, onListenerError: (error: unknown) => void) {
+  constructor(
+    sizes: Partial<ProcessOutputSizes>,
+    now: () => number,
+    onListenerError: (error: unknown) => void,
+    parts?: { headTail: HeadTailBuffer; window: StreamWindow },
+  ) {
     this.sizes = { ...DEFAULT_OUTPUT_SIZES, ...sizes };
     this.now = now;
     this.onListenerError = onListenerError;
     this.lastWriteAt = now();
-    this.headTail = new HeadTailBuffer(this.sizes);
-    this.window = new StreamWindow(this.sizes.streamWindowBytes);
+    this.headTail = parts?.headTail ?? new HeadTailBuffer(this.sizes);
+    this.window = parts?.window ?? new StreamWindow(this.sizes.streamWindowBytes);
   }
 
   /** Every byte ever written (also the cursor one past the newest byte). */

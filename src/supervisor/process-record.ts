@@ -28,6 +28,8 @@ export interface ProcessRequestInfo {
   timeoutMs: number | null;
   idleTimeoutMs: number | null;
   clientToken: string | null;
+  /** SHA-256 of what the start asked for (with a client token), to tell a retry from a reuse. */
+  fingerprint: string | null;
 }
 
 /** One entry of a process's event history: an event the actor received, and the state after it. */

@@ -29,6 +29,14 @@ export class StreamWindow {
     this.maxBytes = maxBytes;
   }
 
+  /** A frozen, empty window whose end is `end` (a process restored from durable state). */
+  static restoredEmpty(end: number): StreamWindow {
+    const window = new StreamWindow(0);
+    window.endOffset = end;
+    window.frozen = { start: end, text: '' };
+    return window;
+  }
+
   /** Offset one past the newest byte (the cursor that means "nothing new yet"). */
   get end(): number {
     return this.endOffset;

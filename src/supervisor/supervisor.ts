@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, quote } from '../errors.js';
@@ -10,7 +10,8 @@ import { ClientTokens } from './client-tokens.js';
 import type { EndCause } from './exit-reason.js';
 import { waitForCondition, type WaitCondition, type WaitResult } from './output-wait.js';
 import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
-import { processMachine } from './process-machine.js';
+import { processMachine, type ProcessContext } from './process-machine.js';
+import type { ProcessStore, SavedProcess } from './process-store.js';
 import { ProcessRecord, stateName, type WaitOutcome } from './process-record.js';
 import { resolveWorkdir } from './workdir.js';
 
@@ -41,6 +42,8 @@ export interface SupervisorOptions {
    * protocol). Off by default; when off, only the bounded per-process history is recorded.
    */
   inspect?: (event: InspectionEvent) => void;
+  /** Durable state: told of every start, exit and reaping. Absent: in memory only. */
+  store?: ProcessStore;
 }
 
 /** Who started a process: a chat (and its ancestors, for git watch and logs), or nobody. */
@@ -102,7 +105,8 @@ export class Supervisor {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly spawner: Spawner;
-  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock' | 'inspect'>> & { envHook?: EnvHook };
+  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock' | 'inspect' | 'store'>> & { envHook?: EnvHook };
+  private readonly store: ProcessStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly startListeners = new Set<(record: ProcessRecord) => void>();
   private readonly clientTokens = new ClientTokens();
@@ -116,6 +120,7 @@ export class Supervisor {
     this.log = options.log;
     this.spawner = options.spawner;
     this.inspect = options.inspect;
+    this.store = options.store ?? null;
     this.options = {
       buffer: { ...DEFAULT_OUTPUT_SIZES, ...options.buffer },
       workdir: options.workdir ?? null,
@@ -216,6 +221,7 @@ export class Supervisor {
       timeoutMs: request.timeoutMs ?? null,
       idleTimeoutMs: request.idleTimeoutMs ?? null,
       clientToken: request.clientToken ?? null,
+      fingerprint: request.clientToken === undefined ? null : fingerprint(request),
     };
     const record = new ProcessRecord(info, actor, log);
     created.record = record;
@@ -233,6 +239,7 @@ export class Supervisor {
     }
     if (context.pid !== null && context.pid > 0) this.groups.add(context.pid);
     log.info({ command: truncate(request.command), workdir, pid: context.pid, background: info.background }, 'process started');
+    this.store?.started(record);
     this.notify(this.startListeners, record);
     record.exited.then(() => this.onExited(record), (error: unknown) => log.error({ err: error }, 'exit watcher failed'));
     if (this.closed) throw closedError();
@@ -270,6 +277,7 @@ export class Supervisor {
   }
 
   private onExited(record: ProcessRecord): void {
+    this.store?.exited(record);
     this.notify(this.exitListeners, record);
     const context = record.snapshot.context;
     record.log.info(
@@ -439,6 +447,50 @@ export class Supervisor {
   private drop(record: ProcessRecord): void {
     this.records.delete(record.info.id);
     this.clientTokens.forget(record.info.id);
+    this.store?.dropped(record.info.id);
+  }
+
+  /**
+   * Brings back exited processes from durable state, as actors already in `exited` (no child
+   * is spawned): their status, exit and final output read as before the restart, their client
+   * tokens attach again, and they are reaped on the usual schedule.
+   */
+  restore(saved: readonly SavedProcess[]): void {
+    for (const entry of saved) {
+      const { info } = entry;
+      if (this.records.has(info.id)) continue;
+      const log = this.log.child({ process_id: info.id, ...(info.chatId === null ? {} : { chat_id: info.chatId }) });
+      const context: ProcessContext = {
+        request: { command: info.command, cwd: info.workdir, env: {} },
+        buffer: ProcessOutput.restored(entry.output, entry.totalBytes, entry.exitedAt),
+        drainTimeoutMs: this.options.drainTimeoutMs,
+        timeoutMs: info.timeoutMs,
+        idleTimeoutMs: info.idleTimeoutMs,
+        killGraceMs: this.options.killGraceMs,
+        now: () => this.clock.now(),
+        startedAt: info.startedAt,
+        pid: null,
+        rawExitCode: entry.exitCode,
+        exitSignal: entry.exitSignal,
+        exitCode: entry.exitCode,
+        exitReason: entry.exitReason,
+        spawnError: null,
+        closeSeen: true,
+        drainCutOff: false,
+        endCause: null,
+        stdinOpen: false,
+        signalError: null,
+        exitedAt: entry.exitedAt,
+        output: entry.output,
+      };
+      const snapshot = this.machine.resolveState({ value: 'exited', context });
+      const actor = createActor(this.machine, { id: info.id, clock: this.clock, snapshot, input: { request: context.request, buffer: context.buffer, drainTimeoutMs: 0, killGraceMs: 0, now: context.now } });
+      const record = new ProcessRecord(info, actor, log);
+      actor.start();
+      this.records.set(info.id, record);
+      if (info.clientToken !== null && info.fingerprint !== null) this.clientTokens.restore(info.chatId, info.clientToken, info.fingerprint, record);
+    }
+    if (saved.length > 0) this.log.info({ restored: saved.length }, 'restored exited processes from durable state');
   }
 
   private pruneGroups(): void {
@@ -515,10 +567,14 @@ export class Supervisor {
   }
 }
 
-/** What makes two starts "the same" for a client token: everything that changes what runs. */
+/**
+ * What makes two starts "the same" for a client token: everything that changes what runs, as a
+ * SHA-256 (it is persisted, and the env may hold secrets).
+ */
 function fingerprint(request: StartRequest): string {
   const env = Object.entries(request.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([request.command, request.workdir ?? null, env, request.background ?? false, request.stdin ?? false, request.pty ?? null, request.timeoutMs ?? null, request.idleTimeoutMs ?? null]);
+  const canonical = JSON.stringify([request.command, request.workdir ?? null, env, request.background ?? false, request.stdin ?? false, request.pty ?? null, request.timeoutMs ?? null, request.idleTimeoutMs ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 function visibleTo(record: ProcessRecord, chatId: string | null): boolean {
