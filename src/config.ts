@@ -26,6 +26,16 @@ export const ConfigSchema = v.object({
   requestTimeoutMs: positiveInt,
   headersTimeoutMs: positiveInt,
   keepAliveTimeoutMs: positiveInt,
+  /** Stately inspector WebSocket (`ws://…`) that receives every actor's inspection events; null = off. */
+  inspectorUrl: v.nullable(v.pipe(v.string(), v.regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'))),
+  /** Serve the built-in view at `/inspect` (read-only; shows every process, like a non-chat caller). */
+  inspectPage: v.boolean(),
+  /** Processes the view shows at most (running first, then newest). */
+  inspectMaxProcesses: positiveInt,
+  /** Concurrent `/inspect/events` streams at most; more get 503 TOO_MANY_CLIENTS. */
+  inspectMaxClients: positiveInt,
+  /** Output tail per process in the view, bytes (at most the ring's `tailBytes` is meaningful). */
+  inspectTailBytes: positiveInt,
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -56,7 +66,8 @@ function envName(key: string): string {
 /** Turns an environment string into the JSON type the schema expects for that key. */
 function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknown>): unknown {
   if (typeof defaults[key] === 'number') return raw.trim() === '' ? raw : Number(raw);
-  if (key === 'workdir') return raw === '' ? null : raw;
+  if (typeof defaults[key] === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (key === 'workdir' || key === 'inspectorUrl') return raw === '' ? null : raw;
   return raw;
 }
 

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'SUPERVISOR_CLOSED'
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'TOO_MANY_CLIENTS'
   | 'INTERNAL';
 
 /**

@@ -1,10 +1,14 @@
 import Koa from 'koa';
 import { SupervisorError } from '../errors.js';
+import type { InspectFeed } from '../inspect/inspect-feed.js';
+import { describeMachine } from '../inspect/machine-chart.js';
 import type { Logger } from '../logger.js';
+import { processMachine } from '../supervisor/process-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
 import { chatContextMiddleware, type RequestState } from './chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
+import { createInspectRouter } from './inspect-routes.js';
 import { createProcessRouter } from './process-routes.js';
 
 export interface AppDeps {
@@ -14,6 +18,8 @@ export interface AppDeps {
   maxWaitMs: number;
   /** Largest accepted request body, bytes. */
   maxBodyBytes: number;
+  /** When given, the read-only view is served at `/inspect` from this feed. */
+  inspectFeed?: InspectFeed;
 }
 
 /**
@@ -51,6 +57,11 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(unmatchedRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods());
+  if (deps.inspectFeed) {
+    const inspectRouter = createInspectRouter({ feed: deps.inspectFeed, chart: describeMachine(processMachine) });
+    app.use(inspectRouter.routes());
+    app.use(inspectRouter.allowedMethods());
+  }
   app.on('error', (error: unknown) => deps.log.error({ err: error }, 'koa error'));
   return app;
 }

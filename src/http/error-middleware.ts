@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SUPERVISOR_CLOSED: 500,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  TOO_MANY_CLIENTS: 503,
   INTERNAL: 500,
 };
 
