@@ -19,7 +19,7 @@ export interface EventStream {
 
 /**
  * Turns `ctx` into an SSE response: status 200, `text/event-stream`, no caching, no socket
- * timeout (an idle stream is not a dead one), Nagle off. The body is a PassThrough that Koa
+ * timeout (an idle stream is not a dead one), Nagle off, `Connection: close`. The body is a PassThrough that Koa
  * pipes and destroys when the client leaves. A client that stops reading is ended once
  * MAX_PENDING_EVENT_BYTES are queued, so one stuck browser cannot grow the heap. `retryMs` tells
  * EventSource how soon to reconnect.
@@ -34,6 +34,9 @@ export function openEventStream(ctx: Context, log: Logger, retryMs = 2000): Even
   ctx.type = 'text/event-stream; charset=utf-8';
   ctx.set('Cache-Control', 'no-cache, no-transform');
   ctx.set('X-Accel-Buffering', 'no');
+  // A stream ends only when one side leaves; its connection is not worth keeping, and an idle
+  // kept-alive socket would hold a closing server until its cut-off.
+  ctx.set('Connection', 'close');
   ctx.body = stream;
   let open = true;
   const closeListeners: (() => void)[] = [];
