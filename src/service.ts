@@ -98,7 +98,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log.info({ url }, 'procvisor listening');
+  log.info({ url, ...(inspectFeed ? { inspect_url: `${url}/inspect` } : {}) }, 'procvisor listening');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
+import { createInspectorServer } from '@statelyai/inspect/server';
 import { expect } from 'chai';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createStatelyInspector } from '../../src/inspect/stately-inspector.js';
@@ -49,6 +50,21 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+/** Opens a WebSocket to `url`, retrying while the server is not listening yet (bounded). */
+async function connectWhenListening(url: string, timeoutMs = 5000): Promise<WebSocket> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const socket = new WebSocket(url);
+    const opened = await new Promise<boolean>((resolve) => {
+      socket.once('open', () => resolve(true));
+      socket.once('error', () => resolve(false));
+    });
+    if (opened) return socket;
+    if (Date.now() > deadline) throw new Error(`nothing listens at ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describe('Stately inspector stream', () => {
@@ -100,6 +116,27 @@ describe('Stately inspector stream', () => {
     it('logs that it publishes', () => {
       expect(service!.sink.lines.some((line) => line.msg === 'stately inspector connected' && line.url === relay.url)).to.equal(true);
     });
+  });
+
+  it('reaches a browser through @statelyai/inspect/server, the relay the docs use', async () => {
+    const port = await freePort();
+    // autoOpen false: no browser here. Its stop() leaves clients connected (P7), so ours closes itself.
+    const relayServer = createInspectorServer({ port, autoOpen: false });
+    // It listens asynchronously and says nothing when it does: connect once it accepts.
+    const viewer = await connectWhenListening(`ws://127.0.0.1:${port}`);
+    const messages: { type: string; snapshot?: { value?: unknown } }[] = [];
+    viewer.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as { type: string }));
+    const service = await startTestService({ inspectorUrl: `ws://127.0.0.1:${port}` });
+    try {
+      const started = await service.post(`${API}/start`, { command: 'true' });
+      const { id } = (await started.json()) as { id: string };
+      await service.request(`${API}/${id}/output?wait=true`);
+      await waitUntil(() => messages.some((m) => m.type === '@xstate.snapshot' && m.snapshot?.value === 'exited'), 'the exited snapshot at the viewer');
+    } finally {
+      await service.close();
+      viewer.terminate();
+      relayServer.stop();
+    }
   });
 
   it('is off by default: nothing connects, nothing is logged', async () => {
