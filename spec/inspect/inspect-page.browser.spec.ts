@@ -20,7 +20,7 @@ const FLAGS = [
   '--disable-sync',
 ];
 /** One picture of the page for a person to look at; overwritten by every run. */
-export const SCREENSHOT_PATH = join(tmpdir(), 'procvisor-inspect.png');
+const SCREENSHOT_PATH = join(tmpdir(), 'procvisor-inspect.png');
 const API = '/api/v0/processes';
 const WAIT_MS = 10_000;
 

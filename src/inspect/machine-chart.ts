@@ -76,9 +76,8 @@ interface TransitionLike {
   actions: unknown[];
 }
 
-type AnyStateNode = NodeLike;
 
-function describeState(node: AnyStateNode): ChartState {
+function describeState(node: NodeLike): ChartState {
   const transitions: ChartTransition[] = [];
   for (const definitions of node.transitions.values()) {
     for (const t of definitions) {
@@ -120,7 +119,7 @@ function describeState(node: AnyStateNode): ChartState {
   };
 }
 
-function pathOf(node: AnyStateNode): string {
+function pathOf(node: NodeLike): string {
   return node.path.join('.');
 }
 
