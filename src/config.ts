@@ -90,6 +90,16 @@ export const ConfigSchema = v.object({
   pathStoreMaxChats: positiveInt,
   /** Paths remembered per chat (the most recently added win). */
   pathStoreMaxPathsPerChat: positiveInt,
+  /** Stately inspector WebSocket (`ws://…`) that receives every actor's inspection events; null = off. */
+  inspectorUrl: v.nullable(v.pipe(v.string(), v.regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'))),
+  /** Serve the built-in view at `/inspect` (read-only; shows every process, like a non-chat caller). */
+  inspectPage: v.boolean(),
+  /** Processes the view shows at most (running first, then newest). */
+  inspectMaxProcesses: positiveInt,
+  /** Concurrent `/inspect/events` streams at most; more get 503 TOO_MANY_CLIENTS. */
+  inspectMaxClients: positiveInt,
+  /** Output tail per process in the view, bytes (at most the ring's `tailBytes` is meaningful). */
+  inspectTailBytes: positiveInt,
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -125,7 +135,7 @@ function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknow
   if (typeof defaults[key] === 'number') return raw.trim() === '' ? raw : Number(raw);
   // Anything but the two words stays a string, which the schema then names as the bad setting.
   if (typeof defaults[key] === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (key === 'workdir' || key === 'socket' || key === 'authToken' || key === 'dataDir') return raw === '' ? null : raw;
+  if (key === 'workdir' || key === 'socket' || key === 'authToken' || key === 'dataDir' || key === 'inspectorUrl') return raw === '' ? null : raw;
   return raw;
 }
 

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'UNAUTHORIZED'
   | 'LISTEN_FAILED'
+  | 'TOO_MANY_CLIENTS'
   | 'INTERNAL';
 
 /**

@@ -4,6 +4,8 @@ import { assertSafeExposure, type Config } from './config.js';
 import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
 import { createBearerCheck } from './http/auth.js';
+import { InspectFeed } from './inspect/inspect-feed.js';
+import type { StatelyInspector } from './inspect/stately-inspector.js';
 import type { Logger } from './logger.js';
 import { listen } from './ops/listen.js';
 import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
@@ -68,6 +70,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     maxBytes: config.maxDatabaseBytes,
     maxPathRows: config.pathStoreMaxChats * config.pathStoreMaxPathsPerChat,
   });
+  // Off by default, and then nothing of the inspector is even loaded.
+  const stately = config.inspectorUrl === null ? null : await startStatelyInspector(config.inspectorUrl, log);
   const supervisor = new Supervisor({
     spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
@@ -91,6 +95,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     // A process the service runs must not be able to read the service's own token.
     serviceEnv: () => withoutServiceSecrets(process.env),
     ...(store ? { store } : {}),
+    ...(stately ? { inspect: stately.inspect } : {}),
   });
   if (store) supervisor.restore(store.load(config.reapAfterMs));
   const metrics = createServiceMetrics(supervisor);
@@ -106,6 +111,16 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     for (const { chatId, path } of store.loadPaths()) gitWatch.store.addPaths([chatId], [path]);
     gitWatch.store.onPathsAdded((chatIds, paths) => store.pathsAdded(chatIds, paths));
   }
+  const inspectFeed = config.inspectPage
+    ? new InspectFeed({
+        supervisor,
+        log,
+        maxProcesses: config.inspectMaxProcesses,
+        maxClients: config.inspectMaxClients,
+        // Past the ring's size the last N held bytes would reach back into the head.
+        tailBytes: Math.min(config.inspectTailBytes, config.tailBytes),
+      })
+    : undefined;
   const app = createApp({
     supervisor,
     log,
@@ -114,6 +129,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     authToken: config.authToken,
     metrics,
     pathStore: gitWatch.store,
+    ...(inspectFeed ? { inspectFeed } : {}),
   });
   const handle = app.callback();
   const server = createServer((req, res) => {
@@ -137,20 +153,26 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     metrics.close();
     await Promise.all([supervisor.close(), gitWatch.close()]);
     store?.close();
+    // The inspector's socket would keep the process alive after a failed start.
+    await stately?.stop();
     throw error;
   }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));
   // Announced only now: a socket's mode is already 0600.
-  log.info({ url, auth: config.authToken !== null }, 'procvisor listening');
+  log.info({ url, auth: config.authToken !== null, ...(inspectFeed ? { inspect_url: `${url}/inspect` } : {}) }, 'procvisor listening');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Event streams never finish by themselves: end them now, or server.close() waits for the cut-off.
+      inspectFeed?.close();
       // Processes end first: that wakes every blocking wait, whose responses then finish.
       // Upgraded git-watch sockets are not the HTTP server's to close: git watch closes them.
       await Promise.all([supervisor.close(), gitWatch.close()]);
+      // After the supervisor, so the inspector still sends the processes' exits.
+      await stately?.stop();
       // Whatever is still open after the answers went out (a slow client) is cut.
       const cutOff = setTimeout(() => server.closeAllConnections(), 1000);
       await serverClosed;
@@ -162,4 +184,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     return closing;
   };
   return { supervisor, server, gitWatch, metrics, url, close };
+}
+
+async function startStatelyInspector(url: string, log: Logger): Promise<StatelyInspector> {
+  const { createStatelyInspector } = await import('./inspect/stately-inspector.js');
+  log.info({ url }, 'publishing actor inspection events to a stately inspector');
+  return createStatelyInspector({ url, log });
 }

@@ -204,3 +204,11 @@ describe('describeSpawnError', () => {
     expect(describeSpawnError(Object.assign(new Error('spawn E2BIG'), { code: 'E2BIG' }), '')).to.equal('spawn E2BIG');
   });
 });
+
+describe('signalGroup', () => {
+  it('refuses groups 0 and 1, which kill() would read as "my group" and "everyone"', () => {
+    expect(() => signalGroup(1, 'SIGKILL')).to.throw(RangeError);
+    expect(() => signalGroup(0, 'SIGKILL')).to.throw(RangeError);
+    expect(() => signalGroup(-5, 'SIGKILL')).to.throw(RangeError);
+  });
+});

@@ -2,8 +2,11 @@ import Koa from 'koa';
 import { SupervisorError } from '../errors.js';
 import { createGitRouter } from '../gitwatch/git-routes.js';
 import type { PathStore } from '../gitwatch/path-store.js';
+import type { InspectFeed } from '../inspect/inspect-feed.js';
+import { describeMachine } from '../inspect/machine-chart.js';
 import type { Logger } from '../logger.js';
 import { createServiceMetrics, type ServiceMetrics } from '../ops/service-metrics.js';
+import { processMachine } from '../supervisor/process-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
 import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
@@ -13,6 +16,7 @@ import { errorMiddleware } from './error-middleware.js';
 import { httpMetrics, mountedRouters } from './http-metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createOpsRouter } from './ops-routes.js';
+import { createInspectRouter } from './inspect-routes.js';
 import { createProcessRouter } from './process-routes.js';
 
 export interface AppDeps {
@@ -28,6 +32,8 @@ export interface AppDeps {
   authToken?: string | null;
   /** The service's metrics; absent: the app creates its own, following `supervisor`. */
   metrics?: ServiceMetrics;
+  /** When given, the read-only view is served at `/inspect` from this feed. */
+  inspectFeed?: InspectFeed;
 }
 
 /**
@@ -85,6 +91,11 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     const gitRouter = createGitRouter({ store: deps.pathStore, maxBodyBytes: deps.maxBodyBytes });
     app.use(gitRouter.routes());
     app.use(gitRouter.allowedMethods());
+  }
+  if (deps.inspectFeed) {
+    const inspectRouter = createInspectRouter({ feed: deps.inspectFeed, chart: describeMachine(processMachine) });
+    app.use(inspectRouter.routes());
+    app.use(inspectRouter.allowedMethods());
   }
   app.on('error', (error: unknown) => deps.log.error({ err: error }, 'koa error'));
   return app;

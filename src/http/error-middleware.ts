@@ -29,6 +29,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   // Start-up only (the server could not listen); never an HTTP answer.
   LISTEN_FAILED: 500,
+  TOO_MANY_CLIENTS: 503,
   INTERNAL: 500,
 };
 

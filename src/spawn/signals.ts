@@ -19,6 +19,9 @@ export type ApiSignal = keyof typeof API_SIGNALS;
  * exists (ESRCH), true when it was signalled; throws on any other error (EPERM, a bad signal).
  */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // kill(-1) signals every process the caller may signal, and kill(-0) the caller's own group:
+  // never let a bad pid (a fake spawner's, a corrupt record's) turn into either.
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`refusing to signal process group ${pgid}`);
   try {
     process.kill(-pgid, signal);
     return true;

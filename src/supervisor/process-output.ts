@@ -93,6 +93,12 @@ export class ProcessOutput {
     return () => this.listeners.delete(listener);
   }
 
+  /** A copy of the last `maxBytes` bytes still in the stream window (fewer if it holds fewer). */
+  tail(maxBytes: number): Buffer {
+    const from = Math.max(this.window.start, this.window.end - maxBytes);
+    return this.window.read(from, maxBytes).data;
+  }
+
   render(): RenderedOutput {
     return this.headTail.render();
   }

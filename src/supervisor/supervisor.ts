@@ -237,7 +237,8 @@ export class Supervisor {
       log.warn({ command: truncate(request.command), workdir, error: context.spawnError }, 'process failed to start');
       throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${context.spawnError}` });
     }
-    if (context.pid !== null && context.pid > 0) this.groups.add(context.pid);
+    // Only real group leaders: a pid ≤ 1 would make the group kill at close a kill(-1).
+    if (context.pid !== null && context.pid > 1) this.groups.add(context.pid);
     log.info({ command: truncate(request.command), workdir, pid: context.pid, background: info.background }, 'process started');
     this.store?.started(record);
     this.notify(this.startListeners, record);
