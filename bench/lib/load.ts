@@ -35,9 +35,9 @@ export async function pool(count: number, concurrency: number, task: (i: number)
  * The runtime floor of a spawn: `child_process.spawn('sh', ['-c', command])` with piped stdout
  * and stderr (drained), resolved on 'close'. Rejects on a spawn error or a non-zero exit.
  */
-export function rawSpawn(command: string, onData?: (chunk: Buffer) => void): Promise<void> {
+export function rawSpawn(command: string, onData?: (chunk: Buffer) => void, options: { detached?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
     const sink = onData ?? ((): void => undefined);
     child.stdout.on('data', sink);
     child.stderr.on('data', sink);

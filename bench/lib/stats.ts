@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Small statistics and formatting helpers for the bench. */
 
 /** Nearest-rank percentile of an already sorted array (NaN when empty). */
@@ -53,3 +55,21 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
 }
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms, from /proc/PID/stat
+ * (clock ticks of 10 ms: use it over spans of a few hundred ms or more). NaN if unreadable.
+ */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this bench runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
