@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     process.stdout.write(`service under test: ${service.url} (pid ${service.pid})\n`);
     try {
       await attempt('spawn', () => measureSpawn(context(30, 5, 3), service, { slotMs: q ? 500 : 1000 }));
-      await attempt('output', () => measureOutput(context(45, 3, 2), service, { bytes: q ? 2 ** 28 : 2 ** 30 }));
+      await attempt('output', () => measureOutput(context(60, 4, 2), service, { bytes: q ? 2 ** 28 : 2 ** 30 }));
       if (koa && bare) await attempt('http', () => measureHttp(context(60, 3, 1), service, koa, bare, { conns: [10, 100], durationSec: q ? 1 : 2 }));
       if (longpoll) await attempt('longpoll', () => measureLongpoll(context(60, 3, 1), service, longpoll, { n: q ? 2000 : 10_000, wakeTimeoutMs: 20_000 }));
     } finally {
