@@ -30,7 +30,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { only: new Set(ALL), quick: false, rounds: null, timeLimitSec: 420 };
+  const options: Options = { only: new Set(ALL), quick: false, rounds: null, timeLimitSec: 540 };
   for (const arg of argv) {
     const [key, value = ''] = arg.replace(/^--/, '').split('=', 2) as [string, string?];
     if (key === 'quick') options.quick = true;
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     const full = await ServerChild.service('service (records)', KEEP_RECORDS);
     try {
       await attempt('records', () =>
-        measureRecords(context(150, 5, 3), empty, full, { records: q ? 2000 : 10_000, slotMs: q ? 500 : 1000, fillBudgetMs: q ? 20_000 : 100_000 }),
+        measureRecords(context(220, 5, 3), empty, full, { records: q ? 2000 : 10_000, slotMs: q ? 500 : 1000, fillBudgetMs: q ? 20_000 : 150_000 }),
       );
     } finally {
       await Promise.all([empty.stop(), full.stop()]);
