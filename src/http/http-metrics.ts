@@ -42,17 +42,30 @@ export function routeTemplateOf<S>(routers: readonly Router<S>[], path: string):
  * (cache it), so it may list routers mounted after this middleware.
  */
 export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'httpDuration'>, routers: () => readonly Router<S>[]): Middleware<S> {
+  // Label children, cached: prom-client hashes the label object on every call otherwise
+  // (measured: a few µs per request). Bounded by methods × route templates × statuses.
+  const counters = new Map<string, ReturnType<typeof metrics.httpRequests.labels>>();
+  const timers = new Map<string, ReturnType<typeof metrics.httpDuration.labels>>();
   return async (ctx, next) => {
-    const stopTimer = metrics.httpDuration.startTimer();
+    const startedAt = performance.now();
     let failed = true;
     try {
       await next();
       failed = false;
     } finally {
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
-      const route = routeTemplateOf(routers(), ctx.path);
-      stopTimer({ method, route });
-      metrics.httpRequests.inc({ method, route, status: String(failed ? 500 : ctx.status) });
+      // The router says which route it matched; only unrouted requests (a 401, a 404) are matched here.
+      const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      const template = typeof route === 'string' ? route : routeTemplateOf(routers(), ctx.path);
+      const status = String(failed ? 500 : ctx.status);
+      const timerKey = `${method} ${template}`;
+      let timer = timers.get(timerKey);
+      if (!timer) timers.set(timerKey, (timer = metrics.httpDuration.labels({ method, route: template })));
+      timer.observe((performance.now() - startedAt) / 1000);
+      const counterKey = `${timerKey} ${status}`;
+      let counter = counters.get(counterKey);
+      if (!counter) counters.set(counterKey, (counter = metrics.httpRequests.labels({ method, route: template, status })));
+      counter.inc();
     }
   };
 }

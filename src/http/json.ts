@@ -11,9 +11,17 @@ export function encodeJson(body: unknown): string {
   return `${JSON.stringify(body).replace(HTML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
+const CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** Writes a JSON response with the reference's content type. */
 export function sendJson(ctx: Context, status: number, body: unknown): void {
+  sendEncodedJson(ctx, status, encodeJson(body));
+}
+
+/** Writes a body already encoded with `encodeJson` (a cached one). */
+export function sendEncodedJson(ctx: Context, status: number, encoded: string): void {
   ctx.status = status;
-  ctx.type = 'application/json; charset=utf-8';
-  ctx.body = encodeJson(body);
+  // The header directly: `ctx.type =` runs a MIME lookup on every response.
+  ctx.set('Content-Type', CONTENT_TYPE);
+  ctx.body = encoded;
 }

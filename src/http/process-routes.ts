@@ -7,7 +7,7 @@ import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from './chat-context.js';
-import { sendJson } from './json.js';
+import { encodeJson, sendEncodedJson, sendJson } from './json.js';
 import { firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from './request-body.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
@@ -63,6 +63,13 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   if (query.condition !== null) {
     waited = await waitWhileConnected(ctx, deps, record, query);
     if (waited.result === 'aborted') return;
+  }
+  if (!query.extended && !record.running) {
+    // An exited process's answer never changes: encode it once (thousands of woken long polls
+    // and pollers of finished processes all get the same bytes).
+    record.encodedOutput ??= encodeJson(toProcessOutput(record));
+    sendEncodedJson(ctx, 200, record.encodedOutput);
+    return;
   }
   // Status first, then output (toProcessOutput reads the snapshot once, in that order).
   const body = toProcessOutput(record);
