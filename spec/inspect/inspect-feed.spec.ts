@@ -91,7 +91,10 @@ describe('InspectFeed', () => {
     const record = await kit.supervisor.start({ command: 'sleep 1' });
     const started = await client.waitFor(() => client.updates.find((u) => u.processes.some((p) => p.id === record.info.id)), 'the start');
     expect(started.order).to.deep.equal([record.info.id]);
-    expect(started.processes[0]?.state).to.equal('running.alive');
+    expect(started.processes[0]).to.deep.include({
+      state: 'running.lifecycle.alive, running.watchdog.unwatched',
+      states: ['running.lifecycle.alive', 'running.watchdog.unwatched'],
+    });
     kit.spawner.last.finish(0);
     const exited = await client.waitFor(() => client.updates.flatMap((u) => u.processes).find((p) => p.state === 'exited'), 'the exit');
     expect(exited).to.include({ id: record.info.id, status: 'done', exit_code: 0 });
@@ -107,7 +110,31 @@ describe('InspectFeed', () => {
     expect(withOutput.processes.map((p) => p.id)).to.deep.equal([chatty.info.id]);
     expect(withOutput.order).to.have.members([quiet.info.id, chatty.info.id]);
     kit.spawner.last.exit(0);
-    await client.waitFor(() => client.updates.flatMap((u) => u.processes).find((p) => p.id === chatty.info.id && p.state === 'running.draining'), 'draining');
+    const draining = await client.waitFor(
+      () => client.updates.flatMap((u) => u.processes).find((p) => p.id === chatty.info.id && p.states.includes('running.lifecycle.draining')),
+      'draining',
+    );
+    expect(draining.states).to.deep.equal(['running.lifecycle.draining', 'running.watchdog.unwatched']);
+    expect(client.updates.at(-1)?.processes.map((p) => p.id)).to.deep.equal([chatty.info.id]);
+  });
+
+  it('sends a change of one region alone: the watchdog terminating a process that is still alive', async () => {
+    const record = await kit.supervisor.start({ command: 'sleep 60', timeoutMs: 5000 });
+    kit.spawner.last.onSignal = 'ignore';
+    const client = new Recorder();
+    createFeed().subscribe(client);
+    expect(client.messages[0]?.processes[0]?.states).to.deep.equal(['running.lifecycle.alive', 'running.watchdog.watching']);
+    kit.clock.increment(5000);
+    const terminating = await client.waitFor(
+      () => client.updates.flatMap((u) => u.processes).find((p) => p.id === record.info.id && p.states.includes('running.watchdog.terminating')),
+      'terminating',
+    );
+    expect(terminating.states).to.deep.equal(['running.lifecycle.alive', 'running.watchdog.terminating']);
+    expect(terminating.history.at(-1)?.type).to.equal('xstate.after.lifetime.process.running.watchdog.watching');
+    expect(kit.spawner.last.signals).to.deep.equal(['SIGTERM']);
+    kit.spawner.last.exit(null, 'SIGTERM').close();
+    const exited = await client.waitFor(() => client.updates.flatMap((u) => u.processes).find((p) => p.id === record.info.id && p.state === 'exited'), 'the exit');
+    expect(exited).to.deep.include({ states: ['exited'], exit_reason: 'timeout' });
   });
 
   it('drops reaped processes from the order', async () => {

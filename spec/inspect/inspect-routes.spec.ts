@@ -62,8 +62,8 @@ describe('inspect routes', () => {
   it('lists the processes now', async () => {
     const id = await start('echo listed');
     await service.request(`${API}/${id}/output?wait=true`);
-    const body = (await (await service.request('/inspect/processes.json')).json()) as { processes: { id: string; state: string; output_tail: string }[] };
-    expect(body.processes.find((p) => p.id === id)).to.include({ state: 'exited', output_tail: 'listed\n' });
+    const body = (await (await service.request('/inspect/processes.json')).json()) as { processes: { id: string; state: string; states: string[]; output_tail: string }[] };
+    expect(body.processes.find((p) => p.id === id)).to.deep.include({ state: 'exited', states: ['exited'], output_tail: 'listed\n' });
   });
 
   it('streams a snapshot first, then the start, output and exit of a process', async () => {
@@ -74,10 +74,11 @@ describe('inspect routes', () => {
     const id = await start('echo one; sleep 30');
     const seen = (check: (p: Update['processes'][number]) => boolean): Update['processes'][number] | undefined =>
       client.data<Update>('update').flatMap((u) => u.processes).find((p) => p.id === id && check(p));
-    await client.waitFor(() => seen((p) => p.state === 'running.alive' && p.output_tail === 'one\n'), 'running with its output');
+    const running = await client.waitFor(() => seen((p) => p.states.includes('running.lifecycle.alive') && p.output_tail === 'one\n'), 'running with its output');
+    expect(running).to.deep.include({ state: 'running.lifecycle.alive, running.watchdog.unwatched', states: ['running.lifecycle.alive', 'running.watchdog.unwatched'] });
     await service.post(`${API}/${id}/signal`, { signal: 'kill' });
     const exited = await client.waitFor(() => seen((p) => p.state === 'exited'), 'the exit');
-    expect(exited).to.include({ exit_signal: 'SIGKILL', exit_reason: 'requested' });
+    expect(exited).to.deep.include({ states: ['exited'], exit_signal: 'SIGKILL', exit_reason: 'requested' });
     expect(exited.history.map((h) => h.type)).to.include.members(['child.spawned', 'signal', 'child.exited', 'child.closed']);
   });
 

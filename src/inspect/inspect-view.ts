@@ -11,8 +11,17 @@ export interface InspectProcessView {
   workdir: string;
   background: boolean;
   chat_id: string | null;
-  /** The state value as a dotted path (`running.draining`), as `stateName()` gives it. */
+  /**
+   * The state value as `stateName()` gives it: the active leaf paths joined with `, `
+   * (`running.lifecycle.alive, running.watchdog.unwatched`; `exited`).
+   */
   state: string;
+  /**
+   * The active leaf (atomic or final) state paths, one per active region, in definition order:
+   * `['running.lifecycle.alive', 'running.watchdog.unwatched']`, `['exited']`. Each is a
+   * `path` of `/inspect/machine.json`; their ancestors are active too.
+   */
+  states: string[];
   /** The actor's status: `active` until `exited`, then `done`. */
   status: string;
   pid: number | null;
@@ -47,6 +56,7 @@ export function toInspectView(record: ProcessRecord, tailBytes: number): Inspect
     background: info.background,
     chat_id: info.chatId,
     state: stateName(snapshot.value),
+    states: leafPaths(snapshot.value),
     status: snapshot.status,
     pid: context.pid,
     exit_code: context.exitCode,
@@ -58,6 +68,19 @@ export function toInspectView(record: ProcessRecord, tailBytes: number): Inspect
     output_bytes: context.buffer.totalBytes,
     output_tail: lastBytes(held, tailBytes),
   };
+}
+
+/**
+ * The dotted paths of the active leaves of a state value, in its key order (xstate keeps the
+ * definition order): `{running: {lifecycle: 'alive', watchdog: 'unwatched'}}` →
+ * `['running.lifecycle.alive', 'running.watchdog.unwatched']`; `'exited'` → `['exited']`.
+ */
+export function leafPaths(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => leafPaths(inner).map((leaf) => `${key}.${leaf}`));
+  }
+  return [String(value)];
 }
 
 /**

@@ -1,7 +1,8 @@
 /* global document, window, location, fetch, EventSource, console, setTimeout, clearTimeout, requestAnimationFrame, TextEncoder */
 // The /inspect page: draws the process state chart from /inspect/machine.json, and follows
-// /inspect/events (Server-Sent Events) to list processes, highlight the selected one's state,
-// and show its event history and output tail. No framework, no build step.
+// /inspect/events (Server-Sent Events) to list processes, highlight the selected one's active
+// states (one leaf per region of a parallel state, and their ancestors), and show its event
+// history and output tail. No framework, no build step.
 'use strict';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -9,6 +10,9 @@ const RECONNECT_AFTER_FAILURE_MS = 5000;
 
 const view = {
   chart: null,
+  /** Chart states by path, and their transitions (with index) by source path; see indexChart. */
+  nodes: new Map(),
+  bySource: new Map(),
   processes: new Map(),
   order: [],
   selected: null,
@@ -34,56 +38,100 @@ function shortId(id) {
   return id.slice(0, 8);
 }
 
-/** `running.draining` → `running`, `running.draining`: every state that is active. */
-function activePaths(state) {
-  const parts = state.split('.');
-  return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
+/** A history entry's `state` is the active leaf paths joined with `, ` (as `stateName()` writes them). */
+function leavesOf(state) {
+  return state.split(', ');
+}
+
+/**
+ * Every active state, given the active leaves: the root (''), each leaf and each ancestor.
+ * `['running.lifecycle.alive', 'running.watchdog.unwatched']` → '', `running`,
+ * `running.lifecycle`, `running.lifecycle.alive`, `running.watchdog`, `running.watchdog.unwatched`.
+ */
+function activeSet(leaves) {
+  const active = new Set(['']);
+  for (const leaf of leaves) {
+    const parts = leaf.split('.');
+    for (let i = 1; i <= parts.length; i += 1) active.add(parts.slice(0, i).join('.'));
+  }
+  return active;
+}
+
+function parentOf(path) {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? '' : path.slice(0, dot);
+}
+
+/** `running: alive · unwatched` for `running.lifecycle.alive, running.watchdog.unwatched`; `exited` stays `exited`. */
+function shortState(leaves) {
+  if (leaves.length === 1) return leaves[0];
+  const top = leaves[0].split('.')[0];
+  if (!leaves.every((leaf) => leaf.split('.')[0] === top)) return leaves.join(', ');
+  return `${top}: ${leaves.map((leaf) => leaf.split('.').pop()).join(' · ')}`;
 }
 
 // ---- the chart: boxes from the machine definition, arrows drawn between them ----
 
-function transitionLabel(t) {
-  let label;
-  if (t.kind === 'always') label = 'always';
-  else if (t.kind === 'after') label = `after ${t.delay}${typeof t.delay === 'number' ? ' ms' : ''}`;
-  else label = t.event;
-  if (t.guard) label += ` [${t.guard}]`;
-  label += t.targets.length > 0 ? ` → ${t.targets.map((p) => p.split('.').pop()).join(', ')}` : ' ⟲';
-  return label;
+/**
+ * A transition's pill: the trigger (event, `after <delay>` or `always`) and the target's name
+ * (`⟲` when it has none), then in smaller type the guard (`[closeSeen]`) and `re-enter`.
+ */
+function transitionPill(t) {
+  let trigger;
+  if (t.kind === 'always') trigger = 'always';
+  else if (t.kind === 'after') trigger = `after ${t.delay}${typeof t.delay === 'number' ? ' ms' : ''}`;
+  else trigger = t.event;
+  const item = el('li', 'transition');
+  item.append(el('span', 'trigger', trigger + (t.targets.length > 0 ? ` → ${t.targets.map((p) => p.split('.').pop()).join(', ')}` : ' ⟲')));
+  const notes = [];
+  if (t.guard) notes.push(`[${t.guard}]`);
+  if (t.reenter) notes.push('re-enter');
+  if (notes.length > 0) item.append(el('span', 'guard', notes.join(' ')));
+  return item;
 }
 
-function renderState(node, isRoot) {
-  const box = el('div', `state state-${node.type}${isRoot ? ' state-root' : ''}`);
+/** One box per state; `parent` is the chart state it sits in (null for the root). */
+function renderState(node, parent) {
+  const isRoot = parent === null;
+  const isRegion = parent !== null && parent.type === 'parallel';
+  const box = el('div', `state state-${node.type}${isRoot ? ' state-root' : ''}${isRegion ? ' state-region' : ''}`);
   box.dataset.path = node.path;
   const head = el('div', 'state-head');
   head.append(el('span', 'name', node.key));
-  const kind = isRoot ? 'machine' : node.type === 'atomic' ? '' : node.type;
+  let kind = node.type === 'atomic' ? '' : node.type;
+  if (isRoot) kind = 'machine';
+  else if (isRegion) kind = 'region';
+  else if (node.type === 'parallel') kind = `parallel · ${node.states.length} regions at once`;
   if (kind) head.append(el('span', 'kind', kind));
   head.append(el('span', 'here', 'now'));
   box.append(head);
   const notes = [];
   if (node.invoke.length > 0) notes.push(`invokes ${node.invoke.join(', ')}`);
-  const entry = node.entry.filter((a) => a !== 'xstate.raise' && a !== 'xstate.cancel');
-  if (entry.length > 0) notes.push(`entry / ${entry.map((a) => a.replace(/^xstate\./, '')).join(', ')}`);
+  // The chart leaves out the timers xstate adds for `after`; these are the machine's own actions.
+  if (node.entry.length > 0) notes.push(`entry / ${node.entry.map((a) => a.replace(/^xstate\./, '')).join(', ')}`);
   if (node.description) notes.push(node.description);
   if (notes.length > 0) box.append(el('p', 'state-note', notes.join(' · ')));
   if (node.transitions.length > 0) {
     const list = el('ul', 'transitions');
-    for (const t of node.transitions) {
-      const item = el('li', 'transition', transitionLabel(t));
+    node.transitions.forEach((t, index) => {
+      const item = transitionPill(t);
+      item.dataset.index = String(index);
+      item.dataset.kind = t.kind;
       // Actions in a tooltip: inline they would make the chart too wide to read.
       if (t.actions.length > 0) item.title = `actions: ${t.actions.map((a) => a.replace(/^xstate\./, '')).join(', ')}`;
       item.dataset.event = t.event;
       item.dataset.source = node.path;
       item.dataset.targets = t.targets.join(' ');
       list.append(item);
-    }
+    });
     box.append(list);
   }
   if (node.states.length > 0) {
-    const row = el('div', 'substates');
+    // A parallel state's regions are active together: stacked, split by dashed lines. The
+    // children of a compound state are alternatives: side by side, the initial one marked.
+    const row = el('div', node.type === 'parallel' ? 'regions' : 'substates');
     for (const child of node.states) {
-      const childBox = renderState(child, false);
+      const childBox = renderState(child, node);
       if (child.path === node.initial) {
         const wrap = el('div', 'initial');
         wrap.append(el('span', 'initial-marker', '●→'), childBox);
@@ -104,7 +152,7 @@ function renderChart() {
   const svg = document.createElementNS(SVG_NS, 'svg');
   svg.classList.add('chart-arrows');
   // The arrows go on top: the state boxes have backgrounds.
-  canvas.append(renderState(view.chart.root, true), svg);
+  canvas.append(renderState(view.chart.root, null), svg);
   host.append(canvas);
   drawArrows();
 }
@@ -134,28 +182,38 @@ function marker(defs, id, className) {
   defs.append(m);
 }
 
-/** The SVG path of one arrow: straight ahead when no box is in the way, else around underneath. */
+/**
+ * The SVG path of one arrow from a transition's pill (rect `s`, in state `source`) to the box of
+ * `target`: straight ahead when no box is in the way; into the target's top when it lies below
+ * (a region's transition into one of its states); else out to the right, around underneath the
+ * boxes in between, and up into the target's bottom.
+ */
 function arrowPath(s, source, target, boxes) {
   const t = boxes.find((b) => b.path === target).rect;
   const x1 = s.right;
   const y1 = s.top + s.height / 2;
+  const r = 10;
+  // A box is in the way unless the arrow starts or ends inside it (an ancestor), or it is inside the target.
+  const blocks = (b) => !isWithin(source, b.path) && !isWithin(target, b.path) && !isWithin(b.path, target);
+  const crosses = (rect, left, right, top, bottom) => rect.left < right && rect.right > left && rect.top < bottom && rect.bottom > top;
   const y2 = Math.min(Math.max(y1, t.top + 14), t.bottom - 14);
-  const inTheWay = boxes.some(
-    (b) =>
-      !isWithin(source, b.path) && !isWithin(b.path, target) && !isWithin(target, b.path) &&
-      b.rect.left < t.left && b.rect.right > x1 && b.rect.top < Math.max(y1, y2) && b.rect.bottom > Math.min(y1, y2),
-  );
-  if (t.left >= x1 + 8 && !inTheWay) {
+  const ahead = boxes.some((b) => blocks(b) && crosses(b.rect, x1, t.left, Math.min(y1, y2), Math.max(y1, y2)));
+  if (t.left >= x1 + 8 && !ahead) {
     const dx = Math.max(20, (t.left - x1) / 2);
     return `M${x1},${y1} C${x1 + dx},${y1} ${t.left - dx},${y2} ${t.left},${y2}`;
   }
-  // Out of the source box to the right, down below every box in between, along, and up into the target.
+  const xDown = Math.max(t.left + Math.min(t.width / 2, 48), x1 + 2 * r);
+  const down = t.top >= y1 + 6 && xDown <= t.right - 8 &&
+    !boxes.some((b) => blocks(b) && (crosses(b.rect, x1, xDown, y1 - 2, y1 + 2) || crosses(b.rect, xDown - 2, xDown + 2, y1, t.top)));
+  if (down) {
+    const bend = Math.min(r, t.top - y1 - 2);
+    return `M${x1},${y1} H${xDown - bend} Q${xDown},${y1} ${xDown},${y1 + bend} V${t.top}`;
+  }
   const own = boxes.find((b) => b.path === source);
   const cx = Math.max(x1, own ? own.rect.right : x1) + 16;
   const x2 = t.left + Math.min(t.width / 2, 48);
-  const between = boxes.filter((b) => b.path !== '' && b.rect.right > Math.min(cx, x2) && b.rect.left < Math.max(cx, x2));
-  const low = Math.max(t.bottom, ...between.map((b) => b.rect.bottom)) + 24;
-  const r = 10;
+  const between = boxes.filter((b) => (b.path === source || blocks(b)) && b.rect.right > Math.min(cx, x2) && b.rect.left < Math.max(cx, x2));
+  const low = Math.max(t.bottom, ...between.map((b) => b.rect.bottom)) + 14;
   const dir = x2 >= cx ? 1 : -1;
   return (
     `M${x1},${y1} H${cx - r} Q${cx},${y1} ${cx},${y1 + r} V${low - r} Q${cx},${low} ${cx + dir * r},${low} ` +
@@ -183,6 +241,7 @@ function drawArrows() {
       path.setAttribute('d', arrowPath(relativeRect(pill, origin), pill.dataset.source, target, boxes));
       path.dataset.event = pill.dataset.event;
       path.dataset.source = pill.dataset.source;
+      path.dataset.index = pill.dataset.index;
       path.dataset.target = target;
       svg.append(path);
     }
@@ -196,29 +255,97 @@ function selectedProcess() {
   return view.selected === null ? undefined : view.processes.get(view.selected);
 }
 
-/** Marks the active states of the selected process, and the transition its last event took. */
+/** Indexes the chart: states by path, and each state's transitions (with their index) by source path. */
+function indexChart(root) {
+  view.nodes = new Map();
+  view.bySource = new Map();
+  const visit = (node) => {
+    view.nodes.set(node.path, node);
+    view.bySource.set(node.path, node.transitions.map((t, index) => ({ t, index })));
+    node.states.forEach(visit);
+  };
+  visit(root);
+}
+
+/**
+ * Which transitions the event of history entry `entry` took, judged from the active leaves
+ * before it and the state after it (guards cannot be evaluated here). Like xstate: in each
+ * region active before, the deepest state that handles the event takes it; of a state's guarded
+ * alternatives, those whose targets are active afterwards. Then the `always` transitions of the
+ * states that were entered (or left for no other reason) and whose targets are active
+ * afterwards, as in `child.exited` → `draining` → (always) `exited`. Returns `source#index` keys.
+ */
+function takenTransitions(beforeLeaves, entry) {
+  const before = activeSet(beforeLeaves);
+  const after = activeSet(leavesOf(entry.state));
+  const taken = new Set();
+  const withTargets = [];
+  const entered = new Set();
+  const enterDown = (path) => {
+    const node = view.nodes.get(path);
+    if (!node) return;
+    entered.add(path);
+    if (node.type === 'parallel') node.states.forEach((child) => enterDown(child.path));
+    else if (node.initial) enterDown(node.initial);
+  };
+  const take = (source, item) => {
+    const key = `${source}#${item.index}`;
+    if (taken.has(key)) return;
+    taken.add(key);
+    if (item.t.targets.length === 0) return;
+    withTargets.push(source);
+    for (const target of item.t.targets) {
+      enterDown(target);
+      for (let up = parentOf(target); up !== '' && !before.has(up); up = parentOf(up)) entered.add(up);
+    }
+  };
+  for (const leaf of beforeLeaves) {
+    for (let path = leaf; ; path = parentOf(path)) {
+      const candidates = (view.bySource.get(path) ?? []).filter(({ t }) => t.kind !== 'always' && t.event === entry.type);
+      if (candidates.length > 0) {
+        const fitting = candidates.filter(({ t }) => t.targets.every((target) => after.has(target)));
+        for (const item of fitting.length > 0 ? fitting : candidates) take(path, item);
+        break;
+      }
+      if (path === '') break;
+    }
+  }
+  const leftByTaken = (path) => withTargets.some((source) => isWithin(source, path) || isWithin(path, source));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [path, items] of view.bySource) {
+      if (after.has(path) || !(entered.has(path) || (before.has(path) && !leftByTaken(path)))) continue;
+      const fit = items.find(({ t }) => t.kind === 'always' && t.targets.length > 0 && t.targets.every((target) => after.has(target)));
+      if (fit && !taken.has(`${path}#${fit.index}`)) {
+        take(path, fit);
+        changed = true;
+      }
+    }
+  }
+  return taken;
+}
+
+/**
+ * Marks the active states of the selected process (every active leaf, one per region, `now`,
+ * and their ancestors), and the transitions its last event took.
+ */
 function highlight() {
   const canvas = document.querySelector('.chart-canvas');
   if (!canvas) return;
   const process = selectedProcess();
-  const active = new Set(process ? activePaths(process.state) : []);
-  const current = process ? process.state : null;
+  const leaves = process ? process.states : [];
+  const active = activeSet(leaves);
   for (const box of canvas.querySelectorAll('.state')) {
     const path = box.dataset.path;
-    box.classList.toggle('active', process !== undefined && (path === '' || active.has(path)));
-    box.classList.toggle('current', path === current);
+    box.classList.toggle('active', process !== undefined && active.has(path));
+    box.classList.toggle('current', leaves.includes(path));
   }
   const history = process ? process.history : [];
-  const last = history.length > 1 ? history[history.length - 1] : null;
-  const wasActive = history.length > 1 ? ['', ...activePaths(history[history.length - 2].state)] : [];
-  // xstate lets the deepest active state that handles the event take it.
-  const handles = (node) => last !== null && node.dataset.event === last.type && wasActive.includes(node.dataset.source);
-  const pills = [...canvas.querySelectorAll('.transition')];
-  const deepest = pills.filter(handles).reduce((depth, pill) => Math.max(depth, pill.dataset.source.length), -1);
-  const taken = (node) => handles(node) && node.dataset.source.length === deepest;
-  for (const pill of pills) pill.classList.toggle('taken', taken(pill));
+  const taken = history.length > 1 ? takenTransitions(leavesOf(history[history.length - 2].state), history[history.length - 1]) : new Set();
+  const isTaken = (node) => taken.has(`${node.dataset.source}#${node.dataset.index}`);
+  for (const pill of canvas.querySelectorAll('.transition')) pill.classList.toggle('taken', isTaken(pill));
   for (const path of canvas.querySelectorAll('svg > path')) {
-    const on = taken(path) && activePaths(last.state).includes(path.dataset.target);
+    const on = isTaken(path);
     path.classList.toggle('taken', on);
     path.setAttribute('marker-end', on ? 'url(#arrow-taken)' : 'url(#arrow)');
   }
@@ -231,8 +358,18 @@ function fact(list, name, value) {
   list.append(item);
 }
 
+/** The active leaves, one per line: a parallel state has one per region. */
+function stateFact(list, leaves) {
+  const item = el('div', leaves.length > 1 ? 'wide' : '');
+  const value = el('dd', 'mono states');
+  for (const leaf of leaves) value.append(el('span', 'leaf', leaf));
+  item.append(el('dt', '', leaves.length > 1 ? `states (${leaves.length} regions)` : 'state'), value);
+  list.append(item);
+}
+
 function badge(process) {
-  const b = el('span', 'badge', process.state);
+  const b = el('span', 'badge', shortState(process.states));
+  b.title = process.state;
   b.dataset.status = process.status;
   b.dataset.failed = String(process.status === 'done' && process.exit_code !== 0);
   return b;
@@ -259,7 +396,7 @@ function renderDetail() {
   title.append(badge(process), el('code', '', process.command));
   title.dataset.state = process.state;
   fact(facts, 'id', process.id);
-  fact(facts, 'state', process.state);
+  stateFact(facts, process.states);
   fact(facts, 'pid', process.pid);
   fact(facts, 'workdir', process.workdir);
   fact(facts, 'started', clock(process.started_at));
@@ -272,7 +409,9 @@ function renderDetail() {
   if (process.background) fact(facts, 'background', 'yes');
   for (const entry of process.history) {
     const row = el('tr');
-    row.append(el('td', '', clock(entry.at)), el('td', '', entry.type), el('td', '', entry.state));
+    const after = el('td', 'states');
+    for (const leaf of leavesOf(entry.state)) after.append(el('span', 'leaf', leaf));
+    row.append(el('td', '', clock(entry.at)), el('td', 'event', entry.type), after);
     history.append(row);
   }
   const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
@@ -388,6 +527,7 @@ async function start() {
     const response = await fetch('/inspect/machine.json');
     if (!response.ok) throw new Error(`machine.json: HTTP ${response.status}`);
     view.chart = await response.json();
+    indexChart(view.chart.root);
     renderChart();
   } catch (error) {
     document.getElementById('chart').textContent = `Could not load the machine: ${error.message}`;
