@@ -37,7 +37,7 @@ export interface HistoryEntry {
   /** Milliseconds since the epoch. */
   at: number;
   type: string;
-  /** The state value after the event, as a dotted path (`running.draining`). */
+  /** The state value after the event, as dotted leaf paths (`running.lifecycle.draining, running.watchdog.unwatched`). */
   state: string;
 }
 
