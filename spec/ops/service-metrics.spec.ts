@@ -62,6 +62,16 @@ describe('service metrics (GET /metrics)', () => {
     expect(sampleValue(text, 'procvisor_stream_readers')).to.equal(0);
   });
 
+  it('counts a failed start as exited with reason spawn_failed, not as started', async () => {
+    const before = await scrape();
+    const startedBefore = sampleValue(before, 'procvisor_processes_started_total') ?? 0;
+    const failedBefore = sampleValue(before, 'procvisor_processes_exited_total', { reason: 'spawn_failed' }) ?? 0;
+    expect((await service.post(`${P}/start`, { command: 'true', workdir: '/no/such/dir' })).status).to.equal(500);
+    const after = await scrape();
+    expect(sampleValue(after, 'procvisor_processes_exited_total', { reason: 'spawn_failed' })).to.equal(failedBefore + 1);
+    expect(sampleValue(after, 'procvisor_processes_started_total')).to.equal(startedBefore);
+  });
+
   it('counts the output of a running process at each scrape, and not again when it exits', async () => {
     const id = await start('printf 1234; sleep 30');
     await waitUntil(async () => sampleValue(await scrape(), 'procvisor_output_bytes_total') === 4, 'the running output to be counted');

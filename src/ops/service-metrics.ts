@@ -34,7 +34,7 @@ export interface ServiceMetrics {
   close(): void;
 }
 
-type MetricsSupervisor = Pick<Supervisor, 'onProcessStart' | 'onProcessExit' | 'stats'>;
+type MetricsSupervisor = Pick<Supervisor, 'onProcessStart' | 'onProcessExit' | 'onSpawnFailure' | 'stats'>;
 
 /** Creates the metrics of one service and subscribes them to `supervisor`. */
 export function createServiceMetrics(supervisor: MetricsSupervisor): ServiceMetrics {
@@ -99,6 +99,8 @@ export function createServiceMetrics(supervisor: MetricsSupervisor): ServiceMetr
     counted.delete(record);
     exited.inc({ reason: record.snapshot.context.exitReason ?? 'exited' });
   });
+  // A failed start never runs, so it is counted only here (not as started).
+  const unsubscribeFailure = supervisor.onSpawnFailure(() => exited.inc({ reason: 'spawn_failed' }));
 
   return {
     registry,
@@ -112,6 +114,7 @@ export function createServiceMetrics(supervisor: MetricsSupervisor): ServiceMetr
     close() {
       unsubscribeStart();
       unsubscribeExit();
+      unsubscribeFailure();
       counted.clear();
     },
   };

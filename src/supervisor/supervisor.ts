@@ -109,6 +109,7 @@ export class Supervisor {
   private readonly store: ProcessStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly startListeners = new Set<(record: ProcessRecord) => void>();
+  private readonly spawnFailureListeners = new Set<(record: ProcessRecord) => void>();
   private readonly clientTokens = new ClientTokens();
   private readonly exitListeners = new Set<(record: ProcessRecord) => void>();
   private closed = false;
@@ -235,6 +236,7 @@ export class Supervisor {
     if (context.spawnError !== null) {
       this.records.delete(id);
       log.warn({ command: truncate(request.command), workdir, error: context.spawnError }, 'process failed to start');
+      this.notify(this.spawnFailureListeners, record);
       throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${context.spawnError}` });
     }
     // Only real group leaders: a pid ≤ 1 would make the group kill at close a kill(-1).
@@ -254,6 +256,15 @@ export class Supervisor {
   onProcessExit(listener: (record: ProcessRecord) => void): () => void {
     this.exitListeners.add(listener);
     return () => this.exitListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with every start that failed (its record is dropped right after, as in the
+   * reference; it never reaches the exit listeners). Returns the unsubscribe.
+   */
+  onSpawnFailure(listener: (record: ProcessRecord) => void): () => void {
+    this.spawnFailureListeners.add(listener);
+    return () => this.spawnFailureListeners.delete(listener);
   }
 
   /** Calls `listener` with every process that starts running from now on. Returns the unsubscribe. */
