@@ -122,6 +122,24 @@ export class ProcessRecord {
     if (this.historyEntries.length > MAX_HISTORY_ENTRIES) this.historyEntries.shift();
   }
 
+  /** Resolves when the actor left `starting` (spawned, or failed to). Never rejects. */
+  untilStarted(): Promise<void> {
+    if (!this.snapshot.matches('starting')) return Promise.resolve();
+    return new Promise((resolve) => {
+      const subscription = this.actor.subscribe({
+        next: (snapshot) => {
+          if (snapshot.matches('starting')) return;
+          subscription.unsubscribe();
+          resolve();
+        },
+        error: () => {
+          subscription.unsubscribe();
+          resolve();
+        },
+      });
+    });
+  }
+
   /** Blocked waiters right now. */
   get waiterCount(): number {
     return this.exitListeners.size;

@@ -1,19 +1,26 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
-import type { PtyOptions, Spawner } from '../spawn/spawner.js';
+import type { Spawner } from '../spawn/spawner.js';
 import { createChildLogic } from './child-logic.js';
-import { buildEnvironment, type EnvHook } from './environment.js';
 import { ClientTokens } from './client-tokens.js';
+import { buildEnvironment, type EnvHook } from './environment.js';
 import type { EndCause } from './exit-reason.js';
+import { Listeners } from './listeners.js';
 import { waitForCondition, type WaitCondition, type WaitResult } from './output-wait.js';
+import { sendInput, sendResize, sendSignal, sendTerminate } from './process-commands.js';
+import { ProcessGroups } from './process-groups.js';
+import { processMachine } from './process-machine.js';
 import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
-import { processMachine, type ProcessContext } from './process-machine.js';
+import { ProcessRecord, stateName, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
 import type { ProcessStore, SavedProcess } from './process-store.js';
-import { ProcessRecord, stateName, type WaitOutcome } from './process-record.js';
+import { restoredContext } from './restored-context.js';
+import { startFingerprint, type ChatIdentity, type StartRequest } from './start-request.js';
 import { resolveWorkdir } from './workdir.js';
+
+export type { ChatIdentity, StartRequest } from './start-request.js';
 
 /** Settings of a supervisor; every bound has a default equal to the reference's. */
 export interface SupervisorOptions {
@@ -46,29 +53,6 @@ export interface SupervisorOptions {
   store?: ProcessStore;
 }
 
-/** Who started a process: a chat (and its ancestors, for git watch and logs), or nobody. */
-export interface ChatIdentity {
-  chatId: string | null;
-  ancestorChatIds: string[];
-}
-
-export interface StartRequest {
-  command: string;
-  workdir?: string;
-  env?: Record<string, string>;
-  background?: boolean;
-  /** Keep stdin open for `input()`. */
-  stdin?: boolean;
-  /** Run on a pseudo-terminal of this size. */
-  pty?: PtyOptions;
-  /** Hard lifetime, ms: terminated (then killed after `killGraceMs`) when it runs out. */
-  timeoutMs?: number;
-  /** Terminated (then killed) after this long without output, ms. */
-  idleTimeoutMs?: number;
-  /** Idempotency token: a retried start with the same token attaches to the first one's process. */
-  clientToken?: string;
-}
-
 /** Counts for health checks, benchmarks and leak tests. */
 export interface SupervisorStats {
   running: number;
@@ -78,8 +62,6 @@ export interface SupervisorStats {
   trackedGroups: number;
   clientTokens: number;
 }
-
-const ENDING_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 const DEFAULTS = {
   drainTimeoutMs: 5000,
@@ -91,27 +73,29 @@ const DEFAULTS = {
   killGraceMs: 5000,
 };
 
+type Settings = typeof DEFAULTS & { buffer: ProcessOutputSizes; workdir: string | null; home: () => string; serviceEnv: () => NodeJS.ProcessEnv };
+
 /**
  * The registry of process actors: start, get, list, signal, wait, reap, close. Knows nothing of
  * HTTP; chat isolation is expressed as an optional chat id on each call. Errors are
  * SupervisorErrors with codes PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, SPAWN_FAILED,
- * SIGNAL_FAILED, SUPERVISOR_CLOSED.
+ * SIGNAL_FAILED, SUPERVISOR_CLOSED, CLIENT_TOKEN_CONFLICT, STDIN_NOT_OPEN, STDIN_CLOSED,
+ * NOT_A_TERMINAL.
  */
 export class Supervisor {
   private readonly records = new Map<string, ProcessRecord>();
-  /** Process groups started and not yet seen gone: killed at close even after their record was reaped. */
-  private readonly groups = new Set<number>();
+  private readonly groups: ProcessGroups;
   private readonly machine;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly spawner: Spawner;
-  private readonly options: Required<Omit<SupervisorOptions, 'envHook' | 'spawner' | 'log' | 'clock' | 'inspect' | 'store'>> & { envHook?: EnvHook };
+  private readonly settings: Settings;
+  private readonly envHook: EnvHook | undefined;
   private readonly store: ProcessStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
-  private readonly startListeners = new Set<(record: ProcessRecord) => void>();
-  private readonly spawnFailureListeners = new Set<(record: ProcessRecord) => void>();
   private readonly clientTokens = new ClientTokens();
-  private readonly exitListeners = new Set<(record: ProcessRecord) => void>();
+  private readonly started = new Listeners<ProcessRecord>();
+  private readonly exited = new Listeners<ProcessRecord>();
+  private readonly failed = new Listeners<ProcessRecord>();
   private closed = false;
   private closing: Promise<void> | null = null;
   private reapTimer: unknown = null;
@@ -119,15 +103,15 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.clock = options.clock ?? realClock;
     this.log = options.log;
-    this.spawner = options.spawner;
+    this.groups = new ProcessGroups(options.spawner, options.log);
     this.inspect = options.inspect;
     this.store = options.store ?? null;
-    this.options = {
+    this.envHook = options.envHook;
+    this.settings = {
       buffer: { ...DEFAULT_OUTPUT_SIZES, ...options.buffer },
       workdir: options.workdir ?? null,
       home: options.home ?? (() => process.env.HOME ?? ''),
       serviceEnv: options.serviceEnv ?? (() => process.env),
-      envHook: options.envHook,
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
       reapAfterMs: options.reapAfterMs ?? DEFAULTS.reapAfterMs,
       reapIntervalMs: options.reapIntervalMs ?? DEFAULTS.reapIntervalMs,
@@ -142,6 +126,11 @@ export class Supervisor {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The time source of this supervisor (for callers that time things alongside it). */
+  get clockSource(): Clock {
+    return this.clock;
   }
 
   /**
@@ -159,31 +148,63 @@ export class Supervisor {
   startOrAttach(request: StartRequest, chat: ChatIdentity | null = null): Promise<{ record: ProcessRecord; attached: boolean }> {
     if (this.closed) return Promise.reject(closedError());
     if (request.clientToken === undefined) return this.spawnRecord(request, chat).then((record) => ({ record, attached: false }));
-    return this.clientTokens.startOnce(chat?.chatId ?? null, request.clientToken, fingerprint(request), () => this.spawnRecord(request, chat));
+    return this.clientTokens.startOnce(chat?.chatId ?? null, request.clientToken, startFingerprint(request), () => this.spawnRecord(request, chat));
   }
 
   private async spawnRecord(request: StartRequest, chat: ChatIdentity | null): Promise<ProcessRecord> {
     if (this.closed) throw closedError();
     const chatId = chat?.chatId ?? null;
-    const id = randomUUID();
     const ancestorChatIds = chatId === null ? [] : (chat?.ancestorChatIds ?? []);
+    const info: ProcessRequestInfo = {
+      id: randomUUID(),
+      command: request.command,
+      workdir: resolveWorkdir(request.workdir, this.settings.workdir, this.settings.home),
+      background: request.background ?? false,
+      chatId,
+      ancestorChatIds,
+      startedAt: this.clock.now(),
+      stdin: request.stdin === true || request.pty !== undefined,
+      pty: request.pty ?? null,
+      timeoutMs: request.timeoutMs ?? null,
+      idleTimeoutMs: request.idleTimeoutMs ?? null,
+      clientToken: request.clientToken ?? null,
+      fingerprint: request.clientToken === undefined ? null : startFingerprint(request),
+    };
     const log = this.log.child({
-      process_id: id,
+      process_id: info.id,
       ...(chatId === null ? {} : { chat_id: chatId }),
       ...(ancestorChatIds.length > 0 ? { ancestor_chat_ids: ancestorChatIds } : {}),
     });
-    const workdir = resolveWorkdir(request.workdir, this.options.workdir, this.options.home);
-    const env = await buildEnvironment({
-      serviceEnv: this.options.serviceEnv(),
-      hook: this.options.envHook,
-      requestEnv: request.env,
-      chatId,
-      log,
-    });
+    const env = await buildEnvironment({ serviceEnv: this.settings.serviceEnv(), hook: this.envHook, requestEnv: request.env, chatId, log });
     if (this.closed) throw closedError();
+    const record = this.createRecord(info, log, env, request);
+    // Registered before it runs, so a concurrent close() terminates it too.
+    this.records.set(info.id, record);
+    const spawnStartedAt = performance.now();
+    record.actor.start();
+    await record.untilStarted();
+    record.spawnDurationMs = performance.now() - spawnStartedAt;
+    const context = record.snapshot.context;
+    if (context.spawnError !== null) {
+      this.records.delete(info.id);
+      log.warn({ command: truncate(request.command), workdir: info.workdir, error: context.spawnError }, 'process failed to start');
+      this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
+      throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${context.spawnError}` });
+    }
+    this.groups.add(context.pid);
+    log.info({ command: truncate(request.command), workdir: info.workdir, pid: context.pid, background: info.background }, 'process started');
+    this.store?.started(record);
+    this.started.notify(record, (error) => log.error({ err: error }, 'a process-start listener failed'));
+    record.exited.then(() => this.onExited(record), (error: unknown) => log.error({ err: error }, 'exit watcher failed'));
+    if (this.closed) throw closedError();
+    return record;
+  }
+
+  /** A process actor (not started yet) and its record; every event it takes lands in the record's history. */
+  private createRecord(info: ProcessRequestInfo, log: Logger, env: Record<string, string>, request: StartRequest): ProcessRecord {
     const created: { record?: ProcessRecord } = {};
     const actor = createActor(this.machine, {
-      id,
+      id: info.id,
       clock: this.clock,
       inspect: (event) => {
         // Events arrive during createActor() too, before the record exists; those are the
@@ -194,103 +215,22 @@ export class Supervisor {
         this.inspect?.(event);
       },
       input: {
-        request: {
-          command: request.command,
-          cwd: workdir,
-          env,
-          ...(request.stdin ? { stdin: true } : {}),
-          ...(request.pty ? { pty: request.pty } : {}),
-        },
-        buffer: new ProcessOutput(this.options.buffer, () => this.clock.now(), (error) => log.error({ err: error }, 'an output listener failed')),
-        drainTimeoutMs: this.options.drainTimeoutMs,
-        timeoutMs: request.timeoutMs ?? null,
-        idleTimeoutMs: request.idleTimeoutMs ?? null,
-        killGraceMs: this.options.killGraceMs,
+        request: { command: info.command, cwd: info.workdir, env, ...(request.stdin ? { stdin: true } : {}), ...(request.pty ? { pty: request.pty } : {}) },
+        buffer: new ProcessOutput(this.settings.buffer, () => this.clock.now(), (error) => log.error({ err: error }, 'an output listener failed')),
+        drainTimeoutMs: this.settings.drainTimeoutMs,
+        timeoutMs: info.timeoutMs,
+        idleTimeoutMs: info.idleTimeoutMs,
+        killGraceMs: this.settings.killGraceMs,
         now: () => this.clock.now(),
       },
     });
-    const info = {
-      id,
-      command: request.command,
-      workdir,
-      background: request.background ?? false,
-      chatId,
-      ancestorChatIds,
-      startedAt: this.clock.now(),
-      stdin: request.stdin === true || request.pty !== undefined,
-      pty: request.pty ?? null,
-      timeoutMs: request.timeoutMs ?? null,
-      idleTimeoutMs: request.idleTimeoutMs ?? null,
-      clientToken: request.clientToken ?? null,
-      fingerprint: request.clientToken === undefined ? null : fingerprint(request),
-    };
-    const record = new ProcessRecord(info, actor, log);
-    created.record = record;
-    // Registered before it runs, so a concurrent close() terminates it too.
-    this.records.set(id, record);
-    const spawnStartedAt = performance.now();
-    actor.start();
-    await leftStarting(record);
-    record.spawnDurationMs = performance.now() - spawnStartedAt;
-    const context = record.snapshot.context;
-    if (context.spawnError !== null) {
-      this.records.delete(id);
-      log.warn({ command: truncate(request.command), workdir, error: context.spawnError }, 'process failed to start');
-      this.notify(this.spawnFailureListeners, record);
-      throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${context.spawnError}` });
-    }
-    // Only real group leaders: a pid ≤ 1 would make the group kill at close a kill(-1).
-    if (context.pid !== null && context.pid > 1) this.groups.add(context.pid);
-    log.info({ command: truncate(request.command), workdir, pid: context.pid, background: info.background }, 'process started');
-    this.store?.started(record);
-    this.notify(this.startListeners, record);
-    record.exited.then(() => this.onExited(record), (error: unknown) => log.error({ err: error }, 'exit watcher failed'));
-    if (this.closed) throw closedError();
-    return record;
-  }
-
-  /**
-   * Calls `listener` with every process that reaches `exited` from now on (after its output
-   * drained). Returns the unsubscribe function. A throwing listener is logged, never propagated.
-   */
-  onProcessExit(listener: (record: ProcessRecord) => void): () => void {
-    this.exitListeners.add(listener);
-    return () => this.exitListeners.delete(listener);
-  }
-
-  /**
-   * Calls `listener` with every start that failed (its record is dropped right after, as in the
-   * reference; it never reaches the exit listeners). Returns the unsubscribe.
-   */
-  onSpawnFailure(listener: (record: ProcessRecord) => void): () => void {
-    this.spawnFailureListeners.add(listener);
-    return () => this.spawnFailureListeners.delete(listener);
-  }
-
-  /** Calls `listener` with every process that starts running from now on. Returns the unsubscribe. */
-  onProcessStart(listener: (record: ProcessRecord) => void): () => void {
-    this.startListeners.add(listener);
-    return () => this.startListeners.delete(listener);
-  }
-
-  /** Every record held now (running and exited), in start order. */
-  all(): ProcessRecord[] {
-    return [...this.records.values()];
-  }
-
-  private notify(listeners: Set<(record: ProcessRecord) => void>, record: ProcessRecord): void {
-    for (const listener of listeners) {
-      try {
-        listener(record);
-      } catch (error) {
-        record.log.error({ err: error }, 'a process listener failed');
-      }
-    }
+    created.record = new ProcessRecord(info, actor, log);
+    return created.record;
   }
 
   private onExited(record: ProcessRecord): void {
     this.store?.exited(record);
-    this.notify(this.exitListeners, record);
+    this.exited.notify(record, (error) => record.log.error({ err: error }, 'a process listener failed'));
     const context = record.snapshot.context;
     record.log.info(
       {
@@ -302,6 +242,32 @@ export class Supervisor {
       },
       'process exited',
     );
+  }
+
+  /**
+   * Calls `listener` with every process that reaches `exited` from now on (after its output
+   * drained). Returns the unsubscribe function. A throwing listener is logged, never propagated.
+   */
+  onProcessExit(listener: (record: ProcessRecord) => void): () => void {
+    return this.exited.add(listener);
+  }
+
+  /**
+   * Calls `listener` with every start that failed (its record is dropped right after, as in the
+   * reference; it never reaches the exit listeners). Returns the unsubscribe.
+   */
+  onSpawnFailure(listener: (record: ProcessRecord) => void): () => void {
+    return this.failed.add(listener);
+  }
+
+  /** Calls `listener` with every process that starts running from now on. Returns the unsubscribe. */
+  onProcessStart(listener: (record: ProcessRecord) => void): () => void {
+    return this.started.add(listener);
+  }
+
+  /** Every record held now (running and exited), in start order. */
+  all(): ProcessRecord[] {
+    return [...this.records.values()];
   }
 
   /** The record of `id`; PROCESS_NOT_FOUND if unknown or, for a chat caller, another chat's. */
@@ -325,85 +291,34 @@ export class Supervisor {
     this.reap();
     const matching = [...this.records.values()].filter((record) => chatId === null || record.info.chatId === chatId);
     matching.sort((a, b) => Number(b.running) - Number(a.running) || b.info.startedAt - a.info.startedAt);
-    return matching.slice(0, this.options.listLimit);
+    return matching.slice(0, this.settings.listLimit);
   }
 
   /**
    * Sends `signal` to the process group of `id`. PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING (also
-   * between exit and reaping), or SIGNAL_FAILED with the OS error.
+   * between exit and reaping), or SIGNAL_FAILED with the OS error. Signals meant to end a
+   * process (kill, term, int, hup, quit) make its `exit_reason` `requested` unless `cause` says otherwise.
    */
   signal(id: string, signal: NodeJS.Signals, chatId: string | null = null, cause?: EndCause): void {
-    const record = this.runningRecord(id, chatId);
-    const before = record.snapshot.context.signalError;
-    // Signals meant to end a process make its end "requested"; others (SIGUSR1...) do not.
-    const endCause = cause ?? (ENDING_SIGNALS.has(signal) ? 'requested' : undefined);
-    record.actor.send({ type: 'signal', signal, ...(endCause ? { cause: endCause } : {}) });
-    // The actor handles the event synchronously, so a delivery failure is already recorded.
-    const after = record.snapshot.context.signalError;
-    if (after !== null && after !== before) {
-      throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { detail: after });
-    }
-    record.log.info({ signal, cause }, 'process signalled');
+    sendSignal(this.runningRecord(id, chatId), signal, cause);
   }
 
-  /**
-   * SIGTERM to the group of `id`, then SIGKILL if it still runs after `graceMs`. Errors as
-   * for `signal`.
-   */
+  /** SIGTERM to the group of `id`, then SIGKILL if it still runs after `graceMs`. Errors as for `signal`. */
   terminate(id: string, graceMs: number, chatId: string | null = null, cause: EndCause = 'requested'): void {
-    const record = this.runningRecord(id, chatId);
-    const before = record.snapshot.context.signalError;
-    record.actor.send({ type: 'terminate', graceMs, cause });
-    const after = record.snapshot.context.signalError;
-    if (after !== null && after !== before) {
-      throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { detail: after });
-    }
-    record.log.info({ signal: 'SIGTERM', grace_ms: graceMs, cause }, 'process terminating');
+    sendTerminate(this.runningRecord(id, chatId), graceMs, cause);
   }
 
   /**
    * Writes `data` to the stdin (or terminal) of `id`; `eof` closes it afterwards. Rejects with
-   * PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, STDIN_NOT_OPEN (started without stdin) or
-   * STDIN_CLOSED (EOF already sent, or the process closed its end).
+   * PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, STDIN_NOT_OPEN or STDIN_CLOSED.
    */
   input(id: string, data: Buffer, eof: boolean, chatId: string | null = null): Promise<void> {
-    const record = this.runningRecord(id, chatId);
-    if (!record.info.stdin) {
-      throw new SupervisorError('STDIN_NOT_OPEN', `Process ${quote(id)} was not started with stdin open.`, {
-        detail: 'Start it with "stdin": true (or "pty": {...}) to send input.',
-      });
-    }
-    if (!record.snapshot.context.stdinOpen) throw new SupervisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`);
-    return new Promise((resolve, reject) => {
-      record.actor.send({
-        type: 'input',
-        data,
-        eof,
-        reply: (error) => {
-          if (error === null) resolve();
-          else reject(new SupervisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`, { cause: error, detail: error.message }));
-        },
-      });
-    });
+    return sendInput(this.runningRecord(id, chatId), data, eof);
   }
 
   /** Resizes the terminal of `id`. NOT_A_TERMINAL for a process started without `pty`. */
   resize(id: string, cols: number, rows: number, chatId: string | null = null): void {
-    const record = this.runningRecord(id, chatId);
-    if (!record.info.pty) throw new SupervisorError('NOT_A_TERMINAL', `Process ${quote(id)} has no terminal.`, { detail: 'Only processes started with "pty" can be resized.' });
-    record.actor.send({ type: 'resize', cols, rows });
-  }
-
-  /**
-   * Waits for `condition` (or the exit), at most `timeoutMs`; see waitForCondition. Never rejects.
-   */
-  waitFor(record: ProcessRecord, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
-    return waitForCondition(record, condition, { timeoutMs, clock: this.clock, ...(signal ? { signal } : {}) });
-  }
-
-  /** The time source of this supervisor (for callers that time things alongside it). */
-  get clockSource(): Clock {
-    return this.clock;
+    sendResize(this.runningRecord(id, chatId), cols, rows);
   }
 
   private runningRecord(id: string, chatId: string | null): ProcessRecord {
@@ -414,7 +329,12 @@ export class Supervisor {
 
   /** Waits for `id` to exit, at most `timeoutMs`; see ProcessRecord.waitForExit. */
   waitForExit(record: ProcessRecord, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
-    return record.waitForExit({ timeoutMs, clock: this.clock, signal });
+    return record.waitForExit({ timeoutMs, clock: this.clock, ...(signal ? { signal } : {}) });
+  }
+
+  /** Waits for `condition` (or the exit), at most `timeoutMs`; see waitForCondition. Never rejects. */
+  waitFor(record: ProcessRecord, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    return waitForCondition(record, condition, { timeoutMs, clock: this.clock, ...(signal ? { signal } : {}) });
   }
 
   stats(): SupervisorStats {
@@ -431,26 +351,26 @@ export class Supervisor {
 
   /**
    * Drops exited records older than `reapAfterMs` (strictly), then the oldest exited records
-   * beyond `maxExitedRecords`; forgets process groups that are gone. Returns how many it dropped.
+   * beyond `maxExitedRecords`. Returns how many it dropped.
    */
   reap(): number {
     const now = this.clock.now();
-    const exited: ProcessRecord[] = [];
+    const kept: ProcessRecord[] = [];
     let dropped = 0;
     for (const record of this.records.values()) {
       const exitedAt = record.snapshot.context.exitedAt;
       if (exitedAt === null) continue;
-      if (now - exitedAt > this.options.reapAfterMs) {
+      if (now - exitedAt > this.settings.reapAfterMs) {
         this.drop(record);
         dropped += 1;
       } else {
-        exited.push(record);
+        kept.push(record);
       }
     }
-    const excess = exited.length - this.options.maxExitedRecords;
+    const excess = kept.length - this.settings.maxExitedRecords;
     if (excess > 0) {
-      exited.sort((a, b) => (a.snapshot.context.exitedAt ?? 0) - (b.snapshot.context.exitedAt ?? 0));
-      for (const record of exited.slice(0, excess)) this.drop(record);
+      kept.sort((a, b) => (a.snapshot.context.exitedAt ?? 0) - (b.snapshot.context.exitedAt ?? 0));
+      for (const record of kept.slice(0, excess)) this.drop(record);
       dropped += excess;
     }
     return dropped;
@@ -468,36 +388,19 @@ export class Supervisor {
    * tokens attach again, and they are reaped on the usual schedule.
    */
   restore(saved: readonly SavedProcess[]): void {
+    const now = (): number => this.clock.now();
     for (const entry of saved) {
       const { info } = entry;
       if (this.records.has(info.id)) continue;
-      const log = this.log.child({ process_id: info.id, ...(info.chatId === null ? {} : { chat_id: info.chatId }) });
-      const context: ProcessContext = {
-        request: { command: info.command, cwd: info.workdir, env: {} },
-        buffer: ProcessOutput.restored(entry.output, entry.totalBytes, entry.exitedAt),
-        drainTimeoutMs: this.options.drainTimeoutMs,
-        timeoutMs: info.timeoutMs,
-        idleTimeoutMs: info.idleTimeoutMs,
-        killGraceMs: this.options.killGraceMs,
-        now: () => this.clock.now(),
-        startedAt: info.startedAt,
-        pid: null,
-        rawExitCode: entry.exitCode,
-        exitSignal: entry.exitSignal,
-        exitCode: entry.exitCode,
-        exitReason: entry.exitReason,
-        spawnError: null,
-        closeSeen: true,
-        drainCutOff: false,
-        endCause: null,
-        stdinOpen: false,
-        signalError: null,
-        exitedAt: entry.exitedAt,
-        output: entry.output,
-      };
+      const context = restoredContext(entry, { drainTimeoutMs: this.settings.drainTimeoutMs, killGraceMs: this.settings.killGraceMs, now });
       const snapshot = this.machine.resolveState({ value: 'exited', context });
-      const actor = createActor(this.machine, { id: info.id, clock: this.clock, snapshot, input: { request: context.request, buffer: context.buffer, drainTimeoutMs: 0, killGraceMs: 0, now: context.now } });
-      const record = new ProcessRecord(info, actor, log);
+      const actor = createActor(this.machine, {
+        id: info.id,
+        clock: this.clock,
+        snapshot,
+        input: { request: context.request, buffer: context.buffer, drainTimeoutMs: 0, killGraceMs: 0, now },
+      });
+      const record = new ProcessRecord(info, actor, this.log.child({ process_id: info.id, ...(info.chatId === null ? {} : { chat_id: info.chatId }) }));
       actor.start();
       this.records.set(info.id, record);
       if (info.clientToken !== null && info.fingerprint !== null) this.clientTokens.restore(info.chatId, info.clientToken, info.fingerprint, record);
@@ -505,20 +408,23 @@ export class Supervisor {
     if (saved.length > 0) this.log.info({ restored: saved.length }, 'restored exited processes from durable state');
   }
 
-  private pruneGroups(): void {
-    const live = new Set<number>();
-    for (const record of this.records.values()) if (record.running && record.snapshot.context.pid) live.add(record.snapshot.context.pid);
-    for (const pgid of this.groups) if (!live.has(pgid) && !this.spawner.isGroupAlive(pgid)) this.groups.delete(pgid);
-  }
-
   private scheduleReap(): void {
     this.reapTimer = this.clock.setTimeout(() => {
       if (this.closed) return;
       const dropped = this.reap();
-      this.pruneGroups();
+      this.groups.prune(this.runningPids());
       if (dropped > 0) this.log.debug({ dropped }, 'reaped exited processes');
       this.scheduleReap();
-    }, this.options.reapIntervalMs);
+    }, this.settings.reapIntervalMs);
+  }
+
+  private runningPids(): Set<number> {
+    const pids = new Set<number>();
+    for (const record of this.records.values()) {
+      const pid = record.snapshot.context.pid;
+      if (record.running && pid !== null) pids.add(pid);
+    }
+    return pids;
   }
 
   /**
@@ -539,25 +445,20 @@ export class Supervisor {
     this.log.info({ running: running.length, groups: this.groups.size }, 'supervisor closing');
     // Running processes escalate SIGTERM → SIGKILL in their own machines; the groups of exited
     // shells (background jobs that let go of the pipes) are signalled here.
-    const viaActor = new Set<number>();
     for (const record of running) {
-      const pid = record.snapshot.context.pid;
-      if (pid !== null) viaActor.add(pid);
       try {
-        this.terminate(record.info.id, this.options.shutdownGraceMs, null, 'shutdown');
+        sendTerminate(record, this.settings.shutdownGraceMs, 'shutdown');
       } catch (error) {
         record.log.error({ err: error }, 'failed to terminate a process during shutdown');
       }
     }
-    const lingering = [...this.groups].filter((pgid) => !viaActor.has(pgid));
-    for (const pgid of lingering) this.signalGroupLogged(pgid, 'SIGTERM');
-    const grace = this.clock.setTimeout(() => {
-      for (const pgid of lingering) this.signalGroupLogged(pgid, 'SIGKILL');
-    }, this.options.shutdownGraceMs);
+    const lingering = this.groups.others(this.runningPids());
+    this.groups.signal(lingering, 'SIGTERM');
+    const grace = this.clock.setTimeout(() => this.groups.signal(lingering, 'SIGKILL'), this.settings.shutdownGraceMs);
     await Promise.all(running.map((record) => record.exited));
     this.clock.clearTimeout(grace);
     // Whatever is left in our groups dies now.
-    this.killAllGroups();
+    this.groups.killAll();
     this.log.info('supervisor closed');
   }
 
@@ -566,27 +467,8 @@ export class Supervisor {
    * handler: nothing the service started outlives it, even when it dies on an uncaught error.
    */
   killAllGroups(): void {
-    for (const pgid of this.groups) this.signalGroupLogged(pgid, 'SIGKILL');
-    this.groups.clear();
+    this.groups.killAll();
   }
-
-  private signalGroupLogged(pgid: number, signal: NodeJS.Signals): void {
-    try {
-      this.spawner.signalGroup(pgid, signal);
-    } catch (error) {
-      this.log.warn({ err: error, pgid, signal }, 'failed to signal a process group');
-    }
-  }
-}
-
-/**
- * What makes two starts "the same" for a client token: everything that changes what runs, as a
- * SHA-256 (it is persisted, and the env may hold secrets).
- */
-function fingerprint(request: StartRequest): string {
-  const env = Object.entries(request.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const canonical = JSON.stringify([request.command, request.workdir ?? null, env, request.background ?? false, request.stdin ?? false, request.pty ?? null, request.timeoutMs ?? null, request.idleTimeoutMs ?? null]);
-  return createHash('sha256').update(canonical).digest('hex');
 }
 
 function visibleTo(record: ProcessRecord, chatId: string | null): boolean {
@@ -599,22 +481,4 @@ function notFound(id: string): SupervisorError {
 
 function closedError(): SupervisorError {
   return new SupervisorError('SUPERVISOR_CLOSED', 'Failed to start process.', { detail: 'manager is closed' });
-}
-
-/** Resolves when the actor left `starting` (spawned or failed). */
-function leftStarting(record: ProcessRecord): Promise<void> {
-  if (!record.snapshot.matches('starting')) return Promise.resolve();
-  return new Promise((resolve) => {
-    const subscription = record.actor.subscribe({
-      next: (snapshot) => {
-        if (snapshot.matches('starting')) return;
-        subscription.unsubscribe();
-        resolve();
-      },
-      error: () => {
-        subscription.unsubscribe();
-        resolve();
-      },
-    });
-  });
 }
