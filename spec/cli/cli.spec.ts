@@ -67,7 +67,7 @@ describe('procvisor CLI (child processes)', function () {
 
     it('run exits 137 when the process is killed; ps --json lists it and kill kills it', async () => {
       const running = launch(['run', '--url', service.url, '--', 'sh', '-c', 'echo started; exec sleep 31.5']);
-      await waitUntil(() => running.stdout() === 'started\n', 'the command to start');
+      await waitUntil(() => running.stdout() === 'started\n', 'the command to start', 20_000);
       const ps = await runBin(['ps', '--json', '--url', service.url]);
       expect(ps.code).to.equal(0);
       const { processes } = JSON.parse(ps.stdout) as { processes: { id: string; command: string; running: boolean }[] };
@@ -81,7 +81,7 @@ describe('procvisor CLI (child processes)', function () {
 
     it('run sends interrupt to the process when the CLI gets SIGINT, and exits 130', async () => {
       const running = launch(['run', '--url', service.url, 'echo started; exec sleep 32.5']);
-      await waitUntil(() => running.stdout() === 'started\n', 'the command to start');
+      await waitUntil(() => running.stdout() === 'started\n', 'the command to start', 20_000);
       running.child.kill('SIGINT');
       expect(await running.exited).to.equal(130);
       const record = service.supervisor.list().find((r) => r.info.command === 'echo started; exec sleep 32.5');
@@ -92,7 +92,7 @@ describe('procvisor CLI (child processes)', function () {
       const started = await service.post('/api/v0/processes/start', { command: 'echo first; read line; echo "second $line"', stdin: true });
       const { id } = (await started.json()) as { id: string };
       const following = launch(['logs', '-f', '--url', service.url, id]);
-      await waitUntil(() => following.stdout() === 'first\n', 'the first line to be followed');
+      await waitUntil(() => following.stdout() === 'first\n', 'the first line to be followed', 20_000);
       expect(service.supervisor.get(id).running).to.equal(true);
       expect((await service.post(`/api/v0/processes/${id}/input`, { text: 'go\n', eof: true })).status).to.equal(200);
       expect(await following.exited).to.equal(0);
@@ -145,7 +145,7 @@ describe('procvisor CLI (child processes)', function () {
       expect((await runBin(['run', '--url', url, 'echo second'])).stdout).to.equal('second\n');
       // listLimit 1 came from the config file.
       expect((JSON.parse((await runBin(['ps', '--json', '--url', url])).stdout) as { processes: unknown[] }).processes).to.have.length(1);
-      await waitUntil(() => pgrep('^sleep 34.5$') !== '', 'the command to run');
+      await waitUntil(() => pgrep('^sleep 34.5$') !== '', 'the command to run', 20_000);
       serving.child.kill('SIGTERM');
       expect(await serving.exited).to.equal(0);
       expect(pgrep('^sleep 3[34].5$')).to.equal('');

@@ -209,6 +209,19 @@ describe('procvisor CLI (in-process, against the real service)', () => {
     });
   });
 
+  it('talks to a service on a Unix socket with --url unix:/path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procvisor-cli-sock-'));
+    const onSocket = await startTestService({ socket: join(dir, 'p.sock') });
+    try {
+      const io = captureIo();
+      expect(await runCli(['run', '--url', onSocket.url, 'echo over the socket'], io)).to.equal(0);
+      expect(io.out()).to.equal('over the socket\n');
+    } finally {
+      await onSocket.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('scopes to a chat with --chat-id', async () => {
     const mine = JSON.parse((await cli(['run', '--json', '--chat-id', CHAT, 'echo "$CODER_CHAT_ID"'])).out) as { id: string; output: string };
     expect(mine.output).to.equal(`${CHAT}\n`);
