@@ -88,6 +88,16 @@ describe('procvisor CLI (child processes)', function () {
       expect(record?.snapshot.context).to.include({ exitSignal: 'SIGINT', exitReason: 'requested' });
     });
 
+    it('run terminates the process and exits 141 when its stdout is closed, as SIGPIPE would', async () => {
+      const running = launch(['run', '--url', service.url, 'yes procvisor-broken-pipe']);
+      await waitUntil(() => running.stdout().length > 0, 'output to arrive', 20_000);
+      running.child.stdout?.destroy();
+      expect(await running.exited).to.equal(141);
+      const record = service.supervisor.list().find((r) => r.info.command === 'yes procvisor-broken-pipe');
+      await record?.exited;
+      expect(record?.snapshot.context).to.include({ exitSignal: 'SIGTERM', exitReason: 'requested' });
+    });
+
     it('logs -f follows the output live until the process exits, then exits 0', async () => {
       const started = await service.post('/api/v0/processes/start', { command: 'echo first; read line; echo "second $line"', stdin: true });
       const { id } = (await started.json()) as { id: string };

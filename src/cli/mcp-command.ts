@@ -10,6 +10,7 @@ export function registerMcp(program: Command, finish: (code: number) => void): v
     .command('mcp')
     .summary('serve the chat tools to an MCP host over stdio')
     .description('Serves the chat tools to an MCP host over stdio (procvisor mcp --help).')
+    .usage('[--url <agent-url>]')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
