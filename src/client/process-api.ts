@@ -8,10 +8,15 @@ import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../supe
  * `env`, `background`, plus procvisor's optional additions (absent or null = not used).
  */
 export type StartProcessRequest = Omit<v.InferInput<typeof StartBodySchema>, 'command'> & { command: string };
-/** `POST /start` answer. */
+/**
+ * `POST /start` answer. With a `client_token`, procvisor echoes it, and a retry that found the
+ * process already started answers `started: false, attached: true` with the same id.
+ */
 export interface StartProcessResponse {
   id: string;
   started: boolean;
+  attached?: boolean;
+  client_token?: string;
 }
 /** `GET /list` answer: running first, then newest; at most the server's list limit (10). */
 export interface ListProcessesResponse {
@@ -22,7 +27,10 @@ export type ProcessInfo = ProcessInfoWire;
 /** `GET /{id}/output` answer; `exit_code` is absent while running. */
 export type ProcessOutputResponse = ProcessOutputWire;
 export type ProcessTruncation = TruncationWire;
-/** `kill` (SIGKILL) or `terminate` (SIGTERM), sent to the whole process group. */
+/**
+ * Sent to the whole process group: the reference's `kill` (SIGKILL) and `terminate` (SIGTERM),
+ * and procvisor's `interrupt`, `hangup`, `quit`, `user1`, `user2` (a Coder agent knows only the first two).
+ */
 export type ProcessSignal = ApiSignal;
 /** `POST /{id}/signal` answer: `Signal "kill" sent to process "<id>".` */
 export interface SignalProcessResponse {
@@ -39,6 +47,54 @@ export interface ProcessOutputOptions extends CallOptions {
   wait?: boolean;
 }
 
+export interface SignalProcessOptions extends CallOptions {
+  /** With `terminate` only (procvisor): SIGKILL follows if the group still lives after this many ms. */
+  graceMs?: number;
+}
+
+/** `output` event of the stream: `bytes` bytes at `offset`, as `text` (utf8) or base64 `data`. */
+export interface StreamOutputEvent {
+  event: 'output';
+  /** The event id: where to resume after this event (`offset + bytes`). */
+  cursor: number;
+  offset: number;
+  bytes: number;
+  text?: string;
+  data?: string;
+}
+
+/** `gap` event: the cursor fell out of the stream window; `lost_bytes` are gone, reading goes on at `resume_at`. */
+export interface StreamGapEvent {
+  event: 'gap';
+  cursor: number;
+  offset: number;
+  lost_bytes: number;
+  resume_at: number;
+}
+
+/** `exit` event, always the last: `exit_code` is -1 when a signal (`exit_signal`) ended the process. */
+export interface StreamExitEvent {
+  event: 'exit';
+  cursor: number;
+  exit_code: number;
+  exit_signal?: string;
+  exit_reason: string;
+  duration_ms: number;
+  next_cursor: number;
+}
+
+/** What `ProcvisorClient.streamOutput` yields: the SSE events of `GET /{id}/stream` (procvisor only). */
+export type StreamEvent = StreamOutputEvent | StreamGapEvent | StreamExitEvent;
+
+export interface StreamOutputOptions extends CallOptions {
+  /** Byte offset to start at (default 0, the oldest byte the server still holds). */
+  cursor?: number;
+  /** `utf8` (default) yields `text`; `base64` yields the exact bytes in `data`. */
+  encoding?: 'utf8' | 'base64';
+  /** Reconnections in a row, with no event in between, before giving up (default 5; 0 = never reconnect). */
+  maxReconnects?: number;
+}
+
 /**
  * The process API of one agent, as the chat tools use it. `ProcvisorClient` implements it over
  * HTTP; tests implement it with scripted answers. Every method rejects with a `ClientError` (a
@@ -48,5 +104,5 @@ export interface ProcessApi {
   startProcess(request: StartProcessRequest, options?: CallOptions): Promise<StartProcessResponse>;
   listProcesses(options?: CallOptions): Promise<ListProcessesResponse>;
   processOutput(id: string, options?: ProcessOutputOptions): Promise<ProcessOutputResponse>;
-  signalProcess(id: string, signal: ProcessSignal, options?: CallOptions): Promise<SignalProcessResponse>;
+  signalProcess(id: string, signal: ProcessSignal, options?: SignalProcessOptions): Promise<SignalProcessResponse>;
 }

@@ -8,12 +8,16 @@ import type {
   ProcessOutputOptions,
   ProcessOutputResponse,
   ProcessSignal,
+  SignalProcessOptions,
   SignalProcessResponse,
   StartProcessRequest,
   StartProcessResponse,
+  StreamEvent,
+  StreamOutputOptions,
 } from './process-api.js';
 import { requestJson } from './request-json.js';
 import { ListResponseSchema, OutputResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
+import { streamEvents } from './stream-output.js';
 
 export { ClientError, type ClientErrorCode, type ErrorResponseBody } from './client-error.js';
 export { chatHeaders } from './chat-headers.js';
@@ -27,9 +31,15 @@ export const WAIT_HEADROOM_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** The largest answer the SDK reads (an output answer is about 33 KiB). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Silence on an open output stream that counts as a dropped connection: three missed keep-alives (15 s each). */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 45_000;
 
 export interface ProcvisorClientOptions {
-  /** Base URL of the agent, e.g. `http://127.0.0.1:8420`; a path prefix is kept. */
+  /**
+   * Base URL of the agent, e.g. `http://127.0.0.1:8420` (a path prefix is kept), or
+   * `unix:/path/to.sock` for a procvisor on a Unix socket (requests then go to `http://localhost/`
+   * over that socket).
+   */
   url: string | URL;
   /** Extra headers sent with every request (see `chatHeaders`). */
   headers?: Record<string, string>;
@@ -39,6 +49,8 @@ export interface ProcvisorClientOptions {
   /** Time a blocking call gets beyond the server's cap (WAIT_HEADROOM_MS). */
   waitHeadroomMs?: number;
   maxResponseBytes?: number;
+  /** Silence on an output stream before it is reopened (DEFAULT_STREAM_IDLE_TIMEOUT_MS). */
+  streamIdleTimeoutMs?: number;
   /** An undici dispatcher to send through; the client then neither configures nor closes it. */
   dispatcher?: Dispatcher;
 }
@@ -58,20 +70,27 @@ export class ProcvisorClient implements ProcessApi {
   private readonly requestTimeoutMs: number;
   private readonly waitTimeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly streamIdleTimeoutMs: number;
   private closing: Promise<void> | null = null;
 
   constructor(options: ProcvisorClientOptions) {
-    const base = new URL(options.url);
+    const given = new URL(options.url);
+    // `unix:/run/procvisor.sock`: the socket is the transport; the HTTP origin is nominal.
+    const socketPath = given.protocol === 'unix:' ? decodeURIComponent(given.pathname) : null;
+    const base = socketPath === null ? given : new URL('http://localhost/');
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.base = base;
     this.extraHeaders = { ...options.headers };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.waitTimeoutMs = (options.serverMaxWaitMs ?? DEFAULT_SERVER_MAX_WAIT_MS) + (options.waitHeadroomMs ?? WAIT_HEADROOM_MS);
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
     // The per-request timeouts below are what count; the Agent's own are set to the longest so
     // they never cut a blocking call first.
-    this.dispatcher = options.dispatcher ?? new Agent({ headersTimeout: this.waitTimeoutMs, bodyTimeout: this.waitTimeoutMs });
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({ headersTimeout: this.waitTimeoutMs, bodyTimeout: this.waitTimeoutMs, ...(socketPath === null ? {} : { connect: { socketPath } }) });
   }
 
   /** The agent's base URL, with a trailing slash. */
@@ -106,11 +125,29 @@ export class ProcvisorClient implements ProcessApi {
     return this.check(OutputResponseSchema, body, 'GET', path) as ProcessOutputResponse;
   }
 
-  /** `POST /api/v0/processes/<id>/signal` with `{signal}`. */
-  async signalProcess(id: string, signal: ProcessSignal, options: CallOptions = {}): Promise<SignalProcessResponse> {
+  /** `POST /api/v0/processes/<id>/signal` with `{signal}` (and procvisor's `grace_ms` when `graceMs` is set). */
+  async signalProcess(id: string, signal: ProcessSignal, options: SignalProcessOptions = {}): Promise<SignalProcessResponse> {
     const path = `api/v0/processes/${encodeURIComponent(id)}/signal`;
-    const body = await this.call('POST', path, options.signal, false, { signal });
+    const body = await this.call('POST', path, options.signal, false, { signal, ...(options.graceMs === undefined ? {} : { grace_ms: options.graceMs }) });
     return this.check(SignalResponseSchema, body, 'POST', path);
+  }
+
+  /**
+   * `GET /api/v0/processes/<id>/stream` (procvisor only): the process's output as it arrives,
+   * from `cursor`, then its exit, as an async iterator that ends after the `exit` event. A dropped
+   * or silent connection is reopened where it broke off (`Last-Event-ID`); see `streamEvents`.
+   * Rejects with a ClientError (404 for an unknown id, TRANSPORT after repeated failures).
+   */
+  streamOutput(id: string, options: StreamOutputOptions = {}): AsyncGenerator<StreamEvent> {
+    return streamEvents({
+      ...options,
+      dispatcher: this.dispatcher,
+      url: new URL(`api/v0/processes/${encodeURIComponent(id)}/stream`, this.base),
+      headers: this.extraHeaders,
+      requestTimeoutMs: this.requestTimeoutMs,
+      idleTimeoutMs: this.streamIdleTimeoutMs,
+      maxEventBytes: this.maxResponseBytes,
+    });
   }
 
   /** Closes the client's own connections (a dispatcher passed in is left open). Idempotent. */

@@ -53,14 +53,7 @@ export async function requestJson(call: JsonCall): Promise<unknown> {
   if (raw === null) {
     throw new ClientError('INVALID_RESPONSE', `response body exceeds ${call.maxResponseBytes} bytes`, { ...fields, status: response.statusCode });
   }
-  if (response.statusCode !== 200) {
-    const body = errorBody(raw, contentType(response.headers), response.statusCode);
-    throw new ClientError('UNEXPECTED_STATUS', formatStatusError(call.method, url, response.statusCode, body), {
-      ...fields,
-      status: response.statusCode,
-      response: body,
-    });
-  }
+  if (response.statusCode !== 200) throw statusError(call, response, raw);
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (error) {
@@ -68,8 +61,23 @@ export async function requestJson(call: JsonCall): Promise<unknown> {
   }
 }
 
+/** What the error helpers need to know of a call. */
+type CallSite = Pick<JsonCall, 'method' | 'url' | 'signal'>;
+
+/** The UNEXPECTED_STATUS error of a non-200 answer whose body (`raw`) was read. */
+export function statusError(call: CallSite, response: Pick<Dispatcher.ResponseData, 'statusCode' | 'headers'>, raw: Buffer): ClientError {
+  const url = call.url.toString();
+  const body = errorBody(raw, contentType(response.headers), response.statusCode);
+  return new ClientError('UNEXPECTED_STATUS', formatStatusError(call.method, url, response.statusCode, body), {
+    method: call.method,
+    url,
+    status: response.statusCode,
+    response: body,
+  });
+}
+
 /** Reads the whole body, at most `maxBytes`; a longer body is destroyed and null returned. */
-async function readBounded(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer | null> {
+export async function readBounded(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -115,7 +123,8 @@ function cutBytes(raw: Buffer, maxBytes: number): string {
   return raw.length <= maxBytes ? raw.toString('utf8') : `${raw.subarray(0, maxBytes).toString('utf8')}...`;
 }
 
-function transportError(call: JsonCall, error: unknown): ClientError {
+/** TRANSPORT (no answer, or the answer broke off), or ABORTED when the caller's signal fired. */
+export function transportError(call: CallSite, error: unknown): ClientError {
   if (call.signal?.aborted) return abortedError(call, error);
   const cause = error instanceof Error ? error.message : String(error);
   return new ClientError('TRANSPORT', formatTransportError(call.method, call.url.toString(), cause), {
@@ -125,7 +134,7 @@ function transportError(call: JsonCall, error: unknown): ClientError {
   });
 }
 
-function abortedError(call: JsonCall, reason: unknown): ClientError {
+export function abortedError(call: CallSite, reason: unknown): ClientError {
   const cause = reason instanceof Error ? reason.message : 'the operation was aborted';
   return new ClientError('ABORTED', formatTransportError(call.method, call.url.toString(), cause), {
     method: call.method,

@@ -11,7 +11,12 @@ const TruncationSchema = v.looseObject({
   strategy: v.string(),
 });
 
-export const StartResponseSchema = v.looseObject({ id: v.string(), started: v.boolean() });
+export const StartResponseSchema = v.looseObject({
+  id: v.string(),
+  started: v.boolean(),
+  attached: v.optional(v.boolean()),
+  client_token: v.optional(v.string()),
+});
 
 export const ListResponseSchema = v.looseObject({
   processes: v.array(
@@ -22,6 +27,9 @@ export const ListResponseSchema = v.looseObject({
       background: v.boolean(),
       running: v.boolean(),
       exit_code: v.optional(v.number()),
+      exit_signal: v.optional(v.string()),
+      exit_reason: v.optional(v.string()),
+      duration_ms: v.optional(v.number()),
       started_at_unix: v.number(),
       exited_at_unix: v.optional(v.number()),
     }),
@@ -34,6 +42,21 @@ export const OutputResponseSchema = v.looseObject({
   running: v.boolean(),
   exit_code: v.optional(v.number()),
 });
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/** The `data` of each stream event, by event name. */
+export const StreamEventSchemas = {
+  output: v.looseObject({ offset: count, bytes: count, text: v.optional(v.string()), data: v.optional(v.string()) }),
+  gap: v.looseObject({ offset: count, lost_bytes: count, resume_at: count }),
+  exit: v.looseObject({
+    exit_code: v.number(),
+    exit_signal: v.optional(v.string()),
+    exit_reason: v.string(),
+    duration_ms: v.number(),
+    next_cursor: count,
+  }),
+};
 
 export const SignalResponseSchema = v.looseObject({ message: v.string() });
 
