@@ -19,6 +19,9 @@ import { createOpsRouter } from './ops-routes.js';
 import { createInspectRouter } from './inspect-routes.js';
 import { createProcessRouter } from './process-routes.js';
 
+/** Socket errors that only mean the client is gone. */
+const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+
 export interface AppDeps {
   supervisor: Supervisor;
   log: Logger;
@@ -100,6 +103,12 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     app.use(inspectRouter.routes());
     app.use(inspectRouter.allowedMethods());
   }
-  app.on('error', (error: unknown) => deps.log.error({ err: error }, 'koa error'));
+  app.on('error', (error: unknown) => {
+    // A client that hangs up mid-response (a closed stream, `procvisor run | head`) is not the
+    // service's failure: logged, at debug, with its code; anything else is an error.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && CLIENT_GONE_CODES.has(code)) deps.log.debug({ err: error, code }, 'client went away during a response');
+    else deps.log.error({ err: error }, 'koa error');
+  });
   return app;
 }
