@@ -38,5 +38,7 @@ describe('leanEvent', () => {
     expect(leanEvent({ type: 'xstate.init', input: { request: { env: { TOKEN: 'x' } } } })).to.deep.equal({ type: 'xstate.init' });
     expect(leanEvent({ type: 'xstate.error.actor.child', error: new Error('no sh') })).to.deep.equal({ type: 'xstate.error.actor.child', error: 'Error: no sh' });
     expect(leanEvent({ type: 'child.exited', code: 0, signal: null })).to.deep.equal({ type: 'child.exited', code: 0, signal: null });
+    // What a client typed (a password at a prompt, say) is reduced to its length.
+    expect(leanEvent({ type: 'input', data: Buffer.from('hunter2\n'), eof: false, reply: () => undefined })).to.deep.equal({ type: 'input', data: { bytes: 8 }, eof: false });
   });
 });

@@ -52,13 +52,17 @@ function leanRequest(value: unknown): unknown {
   return { command, cwd: value.cwd };
 }
 
-/** An event without `input` (xstate.init carries the spawn request and buffer) and with errors as text. */
+/**
+ * An event without `input` (xstate.init carries the spawn request and buffer), with errors as
+ * text, and bytes as their count only (an `input` event carries what a client typed, a password
+ * perhaps: it never leaves the service).
+ */
 export function leanEvent<T extends AnyEventObject>(event: T): T {
   if (!isRecord(event)) return event;
   const lean: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
     if (key === 'input' || typeof value === 'function') continue;
-    lean[key] = value instanceof Error ? errorText(value) : value;
+    lean[key] = value instanceof Error ? errorText(value) : value instanceof Uint8Array ? { bytes: value.length } : value;
   }
   return lean as T;
 }
