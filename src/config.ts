@@ -49,6 +49,8 @@ export const ConfigSchema = v.object({
   streamWindowBytes: positiveInt,
   /** Part of that window kept after the process exited. */
   exitedStreamBytes: nonNegativeInt,
+  /** How long an exited process keeps that part of its window; after it, only the head/tail view. */
+  exitedStreamKeepMs: nonNegativeInt,
   drainTimeoutMs: nonNegativeInt,
   maxWaitMs: positiveInt,
   reapAfterMs: nonNegativeInt,

@@ -92,6 +92,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     listLimit: config.listLimit,
     shutdownGraceMs: config.shutdownGraceMs,
     killGraceMs: config.killGraceMs,
+    exitedStreamKeepMs: config.exitedStreamKeepMs,
     // A process the service runs must not be able to read the service's own token.
     serviceEnv: () => withoutServiceSecrets(process.env),
     ...(store ? { store } : {}),

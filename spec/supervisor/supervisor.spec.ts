@@ -141,6 +141,18 @@ describe('Supervisor', () => {
   });
 
   describe('reaping on a timer', () => {
+    it('releases the stream window of a record exited longer than exitedStreamKeepMs, keeping its output', async () => {
+      const kit2 = createTestSupervisor({ exitedStreamKeepMs: 60_000, reapIntervalMs: 30_000 });
+      const record = await kit2.supervisor.start({ command: 'x' });
+      kit2.spawner.last.write('kept\n').finish(0);
+      const window = record.snapshot.context.buffer.window;
+      expect(window.read(0, 100).data.toString()).to.equal('kept\n');
+      kit2.clock.increment(90_000);
+      expect(window.read(0, 100)).to.deep.include({ gapBytes: 5, from: 5 });
+      expect(record.snapshot.context.output?.output).to.equal('kept\n');
+      await kit2.supervisor.close();
+    });
+
     it('drops old exited records without any list call', async () => {
       const record = await kit.supervisor.start({ command: 'true' });
       kit.spawner.last.finish(0);

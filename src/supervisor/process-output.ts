@@ -103,6 +103,11 @@ export class ProcessOutput {
     return this.headTail.render();
   }
 
+  /** Drops the stream window (an exited process nobody resumed for a while); the head/tail stays. */
+  releaseWindow(): void {
+    this.window.release();
+  }
+
   /** At exit: renders the final head/tail once, shrinks the window, releases the Buffers. */
   freeze(): RenderedOutput {
     this.window.freeze(this.sizes.exitedStreamBytes);

@@ -110,6 +110,13 @@ export class StreamWindow {
     return { data, from, to, gapBytes };
   }
 
+  /** Drops everything held (later reads report a gap up to the end). Idempotent. */
+  release(): void {
+    this.ring = null;
+    this.held = 0;
+    this.frozen = { start: this.endOffset, text: '' };
+  }
+
   /** Keeps only the last `keepBytes` bytes, as a string, and releases the Buffer. Idempotent. */
   freeze(keepBytes: number): void {
     if (this.frozen) return;
