@@ -2,10 +2,21 @@ import type { Actor, SnapshotFrom } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { PtyOptions } from '../spawn/spawner.js';
-import type { ProcessMachine } from './process-machine.js';
+import type { ProcessContext, ProcessMachine } from './process-machine.js';
 
 export type ProcessActor = Actor<ProcessMachine>;
 export type ProcessSnapshot = SnapshotFrom<ProcessMachine>;
+
+/**
+ * What callers read of a process's state: the actor's live snapshot while it runs, a frozen
+ * copy once it exited (see ProcessRecord).
+ */
+export interface ProcessState {
+  readonly status: ProcessSnapshot['status'];
+  readonly value: ProcessSnapshot['value'];
+  readonly context: ProcessContext;
+  matches(state: 'starting' | 'running' | 'exited'): boolean;
+}
 
 /** How a wait for exit ended. */
 export type WaitOutcome = 'exited' | 'timeout' | 'aborted';
@@ -64,11 +75,16 @@ function leafPaths(value: unknown): string[] {
  * One supervised process: the request it came from, its actor, and the waiters blocked on its
  * exit. Waiters cost one closure each and are woken together by a single actor subscription, so
  * thousands of long polls on one process stay cheap; every waiter is removed when it resolves.
+ * When the actor reaches `exited` (a final state: it takes no more events) the record keeps a
+ * frozen copy of its last snapshot and lets the actor go, with its child logic and the
+ * ChildProcess it held: measured, the heap per exited record and so the fork cost of every later
+ * spawn drop with it.
  */
 export class ProcessRecord {
   readonly info: ProcessRequestInfo;
-  readonly actor: ProcessActor;
   readonly log: Logger;
+  private liveActor: ProcessActor | null;
+  private frozen: ProcessState | null = null;
   /** Wall time from asking the spawner to the child running (or failing), ms; null while starting. */
   spawnDurationMs: number | null = null;
   /** The encoded output response of an exited process (HTTP's cache: it never changes). */
@@ -81,29 +97,47 @@ export class ProcessRecord {
 
   constructor(info: ProcessRequestInfo, actor: ProcessActor, log: Logger) {
     this.info = info;
-    this.actor = actor;
+    this.liveActor = actor;
     this.log = log;
     let resolveExited!: () => void;
     this.exitedPromise = new Promise((resolve) => (resolveExited = resolve));
+    const onDone = (snapshot: ProcessSnapshot): void => {
+      this.frozen = freeze(snapshot);
+      this.liveActor = null;
+      resolveExited();
+      for (const listener of this.exitListeners) listener();
+      this.exitListeners.clear();
+    };
+    // A record restored from durable state starts out exited.
+    const initial = actor.getSnapshot();
+    if (initial.status === 'done') {
+      onDone(initial);
+      return;
+    }
     const subscription = actor.subscribe({
       next: (snapshot) => {
         if (snapshot.status !== 'done') return;
         subscription.unsubscribe();
-        resolveExited();
-        for (const listener of this.exitListeners) listener();
-        this.exitListeners.clear();
+        onDone(snapshot);
       },
       error: (error) => log.error({ err: error }, 'process actor failed'),
     });
   }
 
-  get snapshot(): ProcessSnapshot {
-    return this.actor.getSnapshot();
+  /** The process actor; only while it runs (commands to an exited process are refused before this). */
+  get actor(): ProcessActor {
+    if (this.liveActor === null) throw new Error(`the actor of exited process ${this.info.id} was released`);
+    return this.liveActor;
+  }
+
+  /** The state now: live while running, frozen once exited. Read it once per answer. */
+  get snapshot(): ProcessState {
+    return this.frozen ?? this.actor.getSnapshot();
   }
 
   /** True until the actor reached `exited` (a starting process counts as running). */
   get running(): boolean {
-    return this.actor.getSnapshot().status !== 'done';
+    return this.frozen === null;
   }
 
   /** Resolves once the actor reached `exited`. Never rejects. */
@@ -167,4 +201,15 @@ export class ProcessRecord {
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/**
+ * A plain copy of the final snapshot, holding nothing of the actor: the context without the
+ * spawn request's environment (it may be a copy of the service's, and is never read again).
+ */
+function freeze(snapshot: ProcessSnapshot): ProcessState {
+  const { context } = snapshot;
+  const frozenContext: ProcessContext = { ...context, request: { ...context.request, env: {} } };
+  const value = snapshot.value;
+  return { status: 'done', value, context: frozenContext, matches: (state) => state === value };
 }

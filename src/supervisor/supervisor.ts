@@ -14,7 +14,7 @@ import { sendInput, sendResize, sendSignal, sendTerminate } from './process-comm
 import { ProcessGroups } from './process-groups.js';
 import { processMachine } from './process-machine.js';
 import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
-import { ProcessRecord, stateName, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
+import { ProcessRecord, stateName, type ProcessActor, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
 import type { ProcessStore, SavedProcess } from './process-store.js';
 import { restoredContext } from './restored-context.js';
 import { startFingerprint, type ChatIdentity, type StartRequest } from './start-request.js';
@@ -206,14 +206,14 @@ export class Supervisor {
 
   /** A process actor (not started yet) and its record; every event it takes lands in the record's history. */
   private createRecord(info: ProcessRequestInfo, log: Logger, env: Record<string, string>, request: StartRequest): ProcessRecord {
-    const created: { record?: ProcessRecord } = {};
+    const created: { record?: ProcessRecord; actor?: ProcessActor } = {};
     const actor = createActor(this.machine, {
       id: info.id,
       clock: this.clock,
       inspect: (event) => {
         // Events arrive during createActor() too, before the record exists; those are the
         // actor's own creation, which the history does not need.
-        if (event.type === '@xstate.snapshot' && created.record && event.actorRef === created.record.actor) {
+        if (event.type === '@xstate.snapshot' && created.record && event.actorRef === created.actor) {
           created.record.recordEvent({ at: this.clock.now(), type: event.event.type, state: stateName((event.snapshot as { value?: unknown }).value) });
         }
         this.inspect?.(event);
@@ -228,6 +228,7 @@ export class Supervisor {
         now: () => this.clock.now(),
       },
     });
+    created.actor = actor;
     created.record = new ProcessRecord(info, actor, log);
     return created.record;
   }
@@ -407,8 +408,8 @@ export class Supervisor {
         snapshot,
         input: { request: context.request, buffer: context.buffer, drainTimeoutMs: 0, killGraceMs: 0, now },
       });
+      // Already exited: the record freezes it at once; the actor is never started.
       const record = new ProcessRecord(info, actor, this.log.child({ process_id: info.id, ...(info.chatId === null ? {} : { chat_id: info.chatId }) }));
-      actor.start();
       this.records.set(info.id, record);
       if (info.clientToken !== null && info.fingerprint !== null) this.clientTokens.restore(info.chatId, info.clientToken, info.fingerprint, record);
     }
