@@ -123,11 +123,19 @@ describe('procvisor CLI (in-process, against the real service)', () => {
     });
 
     it('follows with -f --json as one event per line, exit last', async () => {
-      const { code, out } = await cli(['logs', '-f', '--json', await detached('echo a; sleep 0.1; echo b')]);
+      const { code, out } = await cli(['logs', '-f', '--json', await detached('echo a; sleep 0.5; echo b')]);
       expect(code).to.equal(0);
       const events = out.trimEnd().split('\n').map((line) => JSON.parse(line) as { event: string; text?: string });
       expect(events.filter((e) => e.event === 'output').map((e) => e.text).join('')).to.equal('a\nb\n');
       expect(events.at(-1)).to.include({ event: 'exit', exit_code: 0 });
+    });
+
+    it('prints the kept output when -f is given for a process that already exited', async () => {
+      const id = await detached('echo done already');
+      await service.request(`/api/v0/processes/${id}/output?wait=true`);
+      const { code, out } = await cli(['logs', '-f', id]);
+      expect(code).to.equal(0);
+      expect(out).to.equal('done already\n');
     });
 
     it('stops following on Ctrl-C and leaves the process running', async () => {

@@ -32,14 +32,18 @@ export function registerLogs(program: Command, io: CliIo, finish: (code: number)
 export async function logs(given: string, flags: LogsFlags, io: CliIo): Promise<number> {
   return withClient(flags, io, async ({ client, json }) => {
     const id = await resolveId(client, given);
-    if (!flags.follow) {
-      const answer = await client.processOutput(id);
+    const answer = flags.follow ? null : await client.processOutput(id);
+    // Following a process that already exited prints what it kept: its stream window may have
+    // been released (exitedStreamKeepMs), and the head/tail rendering is what remains.
+    const exited = flags.follow ? await client.processOutput(id).then((a) => (a.running ? null : a)) : null;
+    const snapshot = answer ?? exited;
+    if (snapshot) {
       if (json) {
-        io.stdout.write(`${JSON.stringify(answer)}\n`);
+        io.stdout.write(`${JSON.stringify(snapshot)}\n`);
         return 0;
       }
-      io.stdout.write(answer.output);
-      if (answer.truncated) io.stderr.write(`procvisor: ${answer.truncated.omitted_bytes} bytes omitted from the middle of the output (head and tail kept)\n`);
+      io.stdout.write(snapshot.output);
+      if (snapshot.truncated) io.stderr.write(`procvisor: ${snapshot.truncated.omitted_bytes} bytes omitted from the middle of the output (head and tail kept)\n`);
       return 0;
     }
     const sink = new OutputSink(io.stdout);
