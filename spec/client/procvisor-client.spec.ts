@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ClientError, ProcvisorClient, chatHeaders, DEFAULT_SERVER_MAX_WAIT_MS, WAIT_HEADROOM_MS } from '../../src/client/procvisor-client.js';
+import { useRealAgent } from '../helpers/real-agent.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -22,14 +23,7 @@ async function rejection(promise: Promise<unknown>): Promise<ClientError> {
 describe('ProcvisorClient against the real service', () => {
   let service: TestService;
   let client: ProcvisorClient;
-  before(async () => {
-    service = await startTestService();
-    client = new ProcvisorClient({ url: service.url });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  useRealAgent((agent) => ({ service, client } = agent));
 
   describe('startProcess', () => {
     it('starts a command and returns its id', async () => {

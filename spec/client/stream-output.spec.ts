@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ClientError, ProcvisorClient, type StreamEvent } from '../../src/client/procvisor-client.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { useRealAgent } from '../helpers/real-agent.js';
+import { startTestService } from '../helpers/test-service.js';
 
 async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const all: StreamEvent[] = [];
@@ -46,16 +47,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream' };
 
 describe('ProcvisorClient.streamOutput', () => {
   describe('against the real service', () => {
-    let service: TestService;
     let client: ProcvisorClient;
-    before(async () => {
-      service = await startTestService();
-      client = new ProcvisorClient({ url: service.url });
-    });
-    after(async () => {
-      await client.close();
-      await service.close();
-    });
+    useRealAgent((agent) => ({ client } = agent));
 
     it('yields the output as text, then the exit event, and ends', async () => {
       const { id } = await client.startProcess({ command: 'echo one; sleep 0.1; echo two; exit 3' });

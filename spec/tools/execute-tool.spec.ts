@@ -7,6 +7,7 @@ import { NON_INTERACTIVE_ENV } from '../../src/tools/execute-environment.js';
 import { SH_NOT_FOUND_GUIDANCE } from '../../src/tools/shell-guidance.js';
 import { MIN_RETRY_INTERVAL_MS } from '../../src/tools/wait-for-process.js';
 import { ScriptedApi, untilAborted, type ScriptedCall } from '../helpers/scripted-api.js';
+import { useRealAgent } from '../helpers/real-agent.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
 const ID = '0b6f2a7e-1c1d-4e0b-9a52-3c6a4a3f9d11';
@@ -42,14 +43,7 @@ describe('execute tool against the real service', () => {
   let service: TestService;
   let client: ProcvisorClient;
   const execute = (input: unknown): ReturnType<ReturnType<typeof createExecuteTool>['run']> => createExecuteTool({ client }).run(input);
-  before(async () => {
-    service = await startTestService();
-    client = new ProcvisorClient({ url: service.url });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  useRealAgent((agent) => ({ service, client } = agent));
 
   it('runs a command in the foreground and returns its output and exit code', async () => {
     const response = await execute({ command: 'echo hi; echo "<err>" >&2', model_intent: 'Saying hi' });

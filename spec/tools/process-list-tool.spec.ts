@@ -1,20 +1,12 @@
 import { expect } from 'chai';
-import { ProcvisorClient } from '../../src/client/procvisor-client.js';
+import type { ProcvisorClient } from '../../src/client/procvisor-client.js';
 import { createProcessListTool } from '../../src/tools/process-list-tool.js';
 import { ScriptedApi } from '../helpers/scripted-api.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { useRealAgent } from '../helpers/real-agent.js';
 
 describe('process_list tool', () => {
-  let service: TestService;
   let client: ProcvisorClient;
-  before(async () => {
-    service = await startTestService();
-    client = new ProcvisorClient({ url: service.url });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  useRealAgent((agent) => ({ client } = agent));
 
   it("returns the agent's list as JSON", async () => {
     const { id } = await client.startProcess({ command: 'echo "<x>"' });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { ProcvisorClient } from '../../src/client/procvisor-client.js';
+import type { ProcvisorClient } from '../../src/client/procvisor-client.js';
 import { createProcessOutputTool } from '../../src/tools/process-output-tool.js';
 import { ScriptedApi, untilAborted } from '../helpers/scripted-api.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { useRealAgent } from '../helpers/real-agent.js';
+import type { TestService } from '../helpers/test-service.js';
 
 const ID = '0b6f2a7e-1c1d-4e0b-9a52-3c6a4a3f9d11';
 
@@ -10,14 +11,7 @@ describe('process_output tool against the real service', () => {
   let service: TestService;
   let client: ProcvisorClient;
   const output = (input: unknown): ReturnType<ReturnType<typeof createProcessOutputTool>['run']> => createProcessOutputTool({ client }).run(input);
-  before(async () => {
-    service = await startTestService();
-    client = new ProcvisorClient({ url: service.url });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  useRealAgent((agent) => ({ service, client } = agent));
 
   it('blocks until the process exits and returns its output', async () => {
     const { id } = await client.startProcess({ command: 'sleep 0.3; echo "a<b"; exit 4', background: true });

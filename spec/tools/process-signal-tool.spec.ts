@@ -1,20 +1,14 @@
 import { expect } from 'chai';
-import { ProcvisorClient } from '../../src/client/procvisor-client.js';
+import type { ProcvisorClient } from '../../src/client/procvisor-client.js';
 import { createProcessSignalTool } from '../../src/tools/process-signal-tool.js';
 import { ScriptedApi } from '../helpers/scripted-api.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { useRealAgent } from '../helpers/real-agent.js';
+import type { TestService } from '../helpers/test-service.js';
 
 describe('process_signal tool', () => {
   let service: TestService;
   let client: ProcvisorClient;
-  before(async () => {
-    service = await startTestService();
-    client = new ProcvisorClient({ url: service.url });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  useRealAgent((agent) => ({ service, client } = agent));
 
   it('signals the process and answers with sorted keys, the id unquoted', async () => {
     const { id } = await client.startProcess({ command: 'sleep 30' });
