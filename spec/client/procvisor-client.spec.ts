@@ -6,19 +6,12 @@ import { ClientError, ProcvisorClient, chatHeaders, DEFAULT_SERVER_MAX_WAIT_MS, 
 import { useRealAgent } from '../helpers/real-agent.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const CHAT_A = '11111111-1111-4111-8111-111111111111';
 const CHAT_B = '22222222-2222-4222-8222-222222222222';
 
-async function rejection(promise: Promise<unknown>): Promise<ClientError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ClientError);
-    return error as ClientError;
-  }
-  throw new Error('expected the call to fail');
-}
+const rejection = (promise: Promise<unknown>): Promise<ClientError> => rejectionOf(promise, ClientError);
 
 describe('ProcvisorClient against the real service', () => {
   let service: TestService;

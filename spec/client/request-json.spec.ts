@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { ClientError, ProcvisorClient } from '../../src/client/procvisor-client.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -29,15 +30,7 @@ function reply(status: number, type: string | null, body: string): Handler {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ClientError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ClientError);
-    return error as ClientError;
-  }
-  throw new Error('expected the call to fail');
-}
+const rejection = (promise: Promise<unknown>): Promise<ClientError> => rejectionOf(promise, ClientError);
 
 describe('ProcvisorClient against a scripted server', () => {
   let scripted: Awaited<ReturnType<typeof scriptedServer>>;

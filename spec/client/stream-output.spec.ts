@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { ClientError, ProcvisorClient, type StreamEvent } from '../../src/client/procvisor-client.js';
 import { useRealAgent } from '../helpers/real-agent.js';
 import { startTestService } from '../helpers/test-service.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const all: StreamEvent[] = [];
@@ -16,15 +17,7 @@ async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[
   return all;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ClientError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ClientError);
-    return error as ClientError;
-  }
-  throw new Error('expected the call to fail');
-}
+const rejection = (promise: Promise<unknown>): Promise<ClientError> => rejectionOf(promise, ClientError);
 
 /** A scripted SSE server: `answer` gets each request's headers and its number (from 0). */
 async function startFakeStream(answer: (res: ServerResponse, headers: IncomingHttpHeaders, index: number) => void): Promise<{ server: Server; url: string; requests: IncomingHttpHeaders[] }> {

@@ -2,57 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { createPipeSpawner, describeSpawnError } from '../../src/spawn/pipe-spawner.js';
 import { groupAlive, signalGroup } from '../../src/spawn/signals.js';
-import type { ChildHandle, SpawnRequest } from '../../src/spawn/spawner.js';
+import type { SpawnRequest } from '../../src/spawn/spawner.js';
+import { recordChild, type RecordedChild } from '../helpers/record-child.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
-interface Run {
-  handle: ChildHandle;
-  events: string[];
-  chunks: Buffer[];
-  pid: Promise<number>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves on `closed` or `failed` (the end of the child, whichever way). */
-  ended: Promise<string>;
-}
+type Run = RecordedChild;
 
 const spawner = createPipeSpawner();
 const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
 function run(command: string, options: Partial<SpawnRequest> = {}): Run {
-  const events: string[] = [];
-  const chunks: Buffer[] = [];
-  let onPid!: (pid: number) => void;
-  let onExit!: (value: { code: number | null; signal: NodeJS.Signals | null }) => void;
-  let onEnd!: (how: string) => void;
-  const pid = new Promise<number>((resolve) => (onPid = resolve));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => (onExit = resolve));
-  const ended = new Promise<string>((resolve) => (onEnd = resolve));
-  const handle = spawner.spawn(
-    { command, cwd: '', env, ...options },
-    {
-      spawned: (p) => {
-        events.push('spawned');
-        onPid(p);
-      },
-      output: (chunk) => chunks.push(chunk),
-      exited: (code, signal) => {
-        events.push('exited');
-        onExit({ code, signal });
-      },
-      closed: () => {
-        events.push('closed');
-        onEnd('closed');
-      },
-      failed: (message) => {
-        events.push(`failed: ${message}`);
-        onEnd('failed');
-      },
-    },
-  );
-  return { handle, events, chunks, pid, exited, ended };
+  return recordChild(spawner, { command, cwd: '', env, ...options });
 }
 
-const text = (r: Run): string => Buffer.concat(r.chunks).toString();
+const text = (r: Run): string => r.text();
 
 describe('createPipeSpawner', () => {
   it('runs sh -c and reports spawned, output, exited, closed in that order', async () => {

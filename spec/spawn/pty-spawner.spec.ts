@@ -1,46 +1,16 @@
 import { expect } from 'chai';
 import { createPtySpawner } from '../../src/spawn/pty-spawner.js';
-import type { ChildHandle, SpawnRequest } from '../../src/spawn/spawner.js';
+import type { SpawnRequest } from '../../src/spawn/spawner.js';
+import { recordChild, type RecordedChild } from '../helpers/record-child.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const spawner = createPtySpawner();
 const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
-interface Run {
-  handle: ChildHandle;
-  text: () => string;
-  events: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  ended: Promise<string>;
-}
+type Run = RecordedChild;
 
 function run(command: string, extra: Partial<SpawnRequest> = {}): Run {
-  const chunks: Buffer[] = [];
-  const events: string[] = [];
-  let onExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
-  let onEnd!: (how: string) => void;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => (onExit = resolve));
-  const ended = new Promise<string>((resolve) => (onEnd = resolve));
-  const handle = spawner.spawn(
-    { command, cwd: '/tmp', env, pty: { cols: 80, rows: 24, term: 'xterm-256color' }, ...extra },
-    {
-      spawned: () => events.push('spawned'),
-      output: (chunk) => chunks.push(chunk),
-      exited: (code, signal) => {
-        events.push('exited');
-        onExit({ code, signal });
-      },
-      closed: () => {
-        events.push('closed');
-        onEnd('closed');
-      },
-      failed: (message) => {
-        events.push(`failed: ${message}`);
-        onEnd('failed');
-      },
-    },
-  );
-  return { handle, text: () => Buffer.concat(chunks).toString(), events, exited, ended };
+  return recordChild(spawner, { command, cwd: '/tmp', env, pty: { cols: 80, rows: 24, term: 'xterm-256color' }, ...extra });
 }
 
 const write = (r: Run, text: string): Promise<void> =>
