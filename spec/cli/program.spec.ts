@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo, type CapturedIo } from '../helpers/capture-io.js';
@@ -114,6 +115,13 @@ describe('procvisor CLI (in-process, against the real service)', () => {
       await service.request(`/api/v0/processes/${id}/output?wait=true`);
       expect(await cli(['logs', id])).to.include({ code: 0, out: 'one\ntwo\n' });
       expect(JSON.parse((await cli(['logs', '--json', id])).out)).to.include({ output: 'one\ntwo\n', exit_code: 0 });
+    });
+
+    it('forwards its stdin with --stdin and closes the process\'s stdin at the end', async () => {
+      const io = captureIo({ stdin: Readable.from([Buffer.from('pear\n'), Buffer.from('apple\n')]) });
+      const { code, out } = await cli(['run', '--stdin', '--', 'sort'], io);
+      expect(code).to.equal(0);
+      expect(out).to.equal('apple\npear\n');
     });
 
     it('notes on stderr when the middle of the output was omitted', async () => {

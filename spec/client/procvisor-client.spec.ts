@@ -97,6 +97,29 @@ describe('ProcvisorClient against the real service', () => {
     });
   });
 
+  describe('sendInput and resizeTerminal', () => {
+    it('writes text and bytes to stdin, closes it on eof, and reports each write', async () => {
+      const { id } = await client.startProcess({ command: 'cat', stdin: true });
+      expect(await client.sendInput(id, { text: 'he' })).to.deep.equal({ bytes: 2, eof: false });
+      expect(await client.sendInput(id, { data: Buffer.from('llo\n'), eof: true })).to.deep.equal({ bytes: 4, eof: true });
+      expect((await client.processOutput(id, { wait: true })).output).to.equal('hello\n');
+      const error = await rejection(client.sendInput(id, { text: 'x' }));
+      expect(error.status).to.equal(409);
+      expect(error.response?.code).to.equal('PROCESS_NOT_RUNNING');
+    });
+
+    it('resizes a terminal, and refuses a process without one', async () => {
+      const { id } = await client.startProcess({ command: 'read _; stty size', pty: { cols: 80, rows: 24 } });
+      expect(await client.resizeTerminal(id, 100, 30)).to.deep.equal({ cols: 100, rows: 30 });
+      await client.sendInput(id, { text: '\r' });
+      expect((await client.processOutput(id, { wait: true })).output).to.contain('30 100');
+      const plain = await client.startProcess({ command: 'sleep 30' });
+      const error = await rejection(client.resizeTerminal(plain.id, 10, 10));
+      expect(error.response?.code).to.equal('NOT_A_TERMINAL');
+      await client.signalProcess(plain.id, 'kill');
+    });
+  });
+
   describe('signalProcess', () => {
     it('signals the process group and returns the message', async () => {
       const { id } = await client.startProcess({ command: 'sleep 30' });

@@ -21,13 +21,14 @@ function capture(tty: { isTTY?: boolean; columns?: number }): { stream: CliOutpu
 }
 
 /** A CliIo whose output is kept for assertions, with a fixed clock and signals raised by the spec. */
-export function captureIo(options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; columns?: number; nowMs?: number } = {}): CapturedIo {
+export function captureIo(options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; columns?: number; nowMs?: number; stdin?: NodeJS.ReadableStream } = {}): CapturedIo {
   const stdout = capture(options.isTTY ? { isTTY: true, columns: options.columns ?? 80 } : {});
   const stderr = capture({});
   const listeners = new Map<string, Set<() => void>>();
   return {
     stdout: stdout.stream,
     stderr: stderr.stream,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
     env: options.env ?? {},
     onSignal(signal, listener) {
       const set = listeners.get(signal) ?? new Set();

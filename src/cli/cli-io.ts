@@ -11,6 +11,8 @@ export type CliOutput = Writable & { isTTY?: boolean; columns?: number; rows?: n
 export interface CliIo {
   stdout: CliOutput;
   stderr: CliOutput;
+  /** What `run --stdin` forwards to the process. */
+  stdin?: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
   /** Calls `listener` for each `signal` the CLI receives (instead of dying of it) until unsubscribed. */
   onSignal(signal: 'SIGINT' | 'SIGTERM', listener: () => void): () => void;
@@ -22,6 +24,7 @@ export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     onSignal(signal, listener) {
       process.on(signal, listener);

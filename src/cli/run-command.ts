@@ -9,6 +9,7 @@ import { OutputSink } from './output-sink.js';
 import { durationMs, envPair } from './parse-arguments.js';
 import { toShellCommand } from './shell-command.js';
 import { SignalForwarder } from './signal-forwarder.js';
+import { ClientError } from '../client/client-error.js';
 
 interface RunFlags extends ClientFlags {
   workdir?: string;
@@ -16,6 +17,7 @@ interface RunFlags extends ClientFlags {
   timeout?: number;
   idleTimeout?: number;
   pty?: boolean;
+  stdin?: boolean;
   detach?: boolean;
 }
 
@@ -41,6 +43,7 @@ export function registerRun(program: Command, io: CliIo, finish: (code: number) 
       .option('--timeout <ms>', 'end the process (terminate, then kill) after this many ms', durationMs)
       .option('--idle-timeout <ms>', 'end it when it prints nothing for this many ms', durationMs)
       .option('--pty', 'run it on a pseudo-terminal the size of this one')
+      .option('-i, --stdin', "forward this command's stdin to the process (end of input closes its stdin)")
       .option('-d, --detach', 'start it, print its id, and return at once'),
   ).action(async (args: string[], flags: RunFlags) => finish(await run(args, flags, io)));
 }
@@ -65,7 +68,14 @@ export async function run(args: string[], flags: RunFlags, io: CliIo): Promise<n
     try {
       const { id } = await client.startProcess(request);
       forwarder.attach(id);
-      return json ? await waitForResult(context, id, forwarder, io) : await streamToExit(context, id, forwarder, io);
+      const stopInput = new AbortController();
+      const forwarding = flags.stdin && io.stdin ? forwardStdin(client, id, io.stdin, io, stopInput.signal) : Promise.resolve();
+      try {
+        return json ? await waitForResult(context, id, forwarder, io) : await streamToExit(context, id, forwarder, io);
+      } finally {
+        stopInput.abort();
+        await forwarding;
+      }
     } finally {
       await forwarder.close();
     }
@@ -80,7 +90,26 @@ function startRequest(args: string[], flags: RunFlags, io: CliIo): StartProcessR
     ...(flags.timeout === undefined ? {} : { timeout_ms: flags.timeout }),
     ...(flags.idleTimeout === undefined ? {} : { idle_timeout_ms: flags.idleTimeout }),
     ...(flags.pty ? { pty: { cols: io.stdout.columns ?? 80, rows: io.stdout.rows ?? 24 } } : {}),
+    ...(flags.stdin ? { stdin: true } : {}),
   };
+}
+
+/**
+ * Copies `input` to the process's stdin, one `POST /input` per chunk, in order, then sends the
+ * end of input. Stops quietly when the process no longer takes input (it exited or closed its
+ * stdin: 409); any other failure is reported once on stderr. Never rejects.
+ */
+async function forwardStdin(client: ProcvisorClient, id: string, input: NodeJS.ReadableStream, io: CliIo, signal: AbortSignal): Promise<void> {
+  try {
+    for await (const chunk of input) {
+      if (signal.aborted) return;
+      await client.sendInput(id, { data: typeof chunk === 'string' ? Buffer.from(chunk) : chunk }, { signal });
+    }
+    if (!signal.aborted) await client.sendInput(id, { eof: true }, { signal });
+  } catch (error) {
+    if (signal.aborted || (error instanceof ClientError && error.status === 409)) return;
+    io.stderr.write(`procvisor: stopped forwarding stdin: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
 }
 
 async function streamToExit(context: ClientContext, id: string, forwarder: SignalForwarder, io: CliIo): Promise<number> {

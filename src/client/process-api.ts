@@ -37,6 +37,26 @@ export interface SignalProcessResponse {
   message: string;
 }
 
+/** `POST /{id}/input` (procvisor): `text` (UTF-8) or `data` (bytes, sent base64), and/or `eof`. */
+export interface ProcessInput {
+  text?: string;
+  data?: Uint8Array;
+  /** Close stdin after this input (Ctrl-D on a terminal). */
+  eof?: boolean;
+}
+
+/** `POST /{id}/input` answer. */
+export interface SendInputResponse {
+  bytes: number;
+  eof: boolean;
+}
+
+/** `POST /{id}/resize` answer. */
+export interface ResizeTerminalResponse {
+  cols: number;
+  rows: number;
+}
+
 /** Per-call options: an abort signal that cancels the call (a `ClientError` with code ABORTED). */
 export interface CallOptions {
   signal?: AbortSignal | undefined;

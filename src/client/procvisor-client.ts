@@ -6,8 +6,11 @@ import type {
   ListProcessesResponse,
   ProcessApi,
   ProcessOutputOptions,
+  ProcessInput,
   ProcessOutputResponse,
   ProcessSignal,
+  ResizeTerminalResponse,
+  SendInputResponse,
   SignalProcessOptions,
   SignalProcessResponse,
   StartProcessRequest,
@@ -16,7 +19,7 @@ import type {
   StreamOutputOptions,
 } from './process-api.js';
 import { requestJson } from './request-json.js';
-import { ListResponseSchema, OutputResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
+import { InputResponseSchema, ListResponseSchema, OutputResponseSchema, ResizeResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
 import { streamEvents } from './stream-output.js';
 
 export { ClientError, type ClientErrorCode, type ErrorResponseBody } from './client-error.js';
@@ -126,6 +129,27 @@ export class ProcvisorClient implements ProcessApi {
   }
 
   /** `POST /api/v0/processes/<id>/signal` with `{signal}` (and procvisor's `grace_ms` when `graceMs` is set). */
+  /**
+   * Writes to the stdin (or terminal) of a process started with `stdin` or `pty` (procvisor).
+   * 409 errors: `STDIN_NOT_OPEN`, `STDIN_CLOSED`, `PROCESS_NOT_RUNNING`.
+   */
+  async sendInput(id: string, input: ProcessInput, options: CallOptions = {}): Promise<SendInputResponse> {
+    const path = `api/v0/processes/${encodeURIComponent(id)}/input`;
+    const body = await this.call('POST', path, options.signal, false, {
+      ...(input.text === undefined ? {} : { text: input.text }),
+      ...(input.data === undefined ? {} : { data: Buffer.from(input.data).toString('base64') }),
+      ...(input.eof === undefined ? {} : { eof: input.eof }),
+    });
+    return this.check(InputResponseSchema, body, 'POST', path);
+  }
+
+  /** Resizes the terminal of a process started with `pty` (procvisor); 409 `NOT_A_TERMINAL` otherwise. */
+  async resizeTerminal(id: string, cols: number, rows: number, options: CallOptions = {}): Promise<ResizeTerminalResponse> {
+    const path = `api/v0/processes/${encodeURIComponent(id)}/resize`;
+    const body = await this.call('POST', path, options.signal, false, { cols, rows });
+    return this.check(ResizeResponseSchema, body, 'POST', path);
+  }
+
   async signalProcess(id: string, signal: ProcessSignal, options: SignalProcessOptions = {}): Promise<SignalProcessResponse> {
     const path = `api/v0/processes/${encodeURIComponent(id)}/signal`;
     const body = await this.call('POST', path, options.signal, false, { signal, ...(options.graceMs === undefined ? {} : { grace_ms: options.graceMs }) });

@@ -59,6 +59,8 @@ export const StreamEventSchemas = {
 };
 
 export const SignalResponseSchema = v.looseObject({ message: v.string() });
+export const InputResponseSchema = v.looseObject({ bytes: v.number(), eof: v.boolean() });
+export const ResizeResponseSchema = v.looseObject({ cols: v.number(), rows: v.number() });
 
 export const ErrorBodySchema = v.looseObject({
   message: v.optional(v.string(), ''),
