@@ -127,6 +127,24 @@ describe('bearer auth on the service', () => {
       }
     });
 
+    it('opens the /inspect view to a browser through ?token=, with a cookie valid for /inspect only', async () => {
+      const wrong = await service.request('/inspect?token=not-the-token-at-all', { redirect: 'manual' });
+      expect(wrong.status).to.equal(401);
+      const traded = await service.request(`/inspect?token=${TOKEN}`, { redirect: 'manual' });
+      expect(traded.status).to.equal(302);
+      expect(traded.headers.get('location')).to.equal('/inspect');
+      const cookie = traded.headers.get('set-cookie') ?? '';
+      expect(cookie).to.match(/^procvisor_inspect=[^;]+; path=\/inspect; samesite=strict; httponly$/);
+      const pair = cookie.split(';')[0] ?? '';
+      expect((await service.request('/inspect', { headers: { cookie: pair } })).status).to.equal(200);
+      expect((await service.request('/inspect/machine.json', { headers: { cookie: pair } })).status).to.equal(200);
+      // The API never takes the cookie: no cross-site request can start a process with it.
+      const api = await service.request('/api/v0/processes/list', { headers: { cookie: pair } });
+      expect(api.status).to.equal(401);
+      const wrongCookie = await service.request('/inspect/machine.json', { headers: { cookie: 'procvisor_inspect=nope' } });
+      expect(wrongCookie.status).to.equal(401);
+    });
+
     it('logs the refusal in the access log without the token', async () => {
       const response = await service.request('/metrics', { headers: { authorization: 'Bearer not-the-token' } });
       expect(response.status).to.equal(401);

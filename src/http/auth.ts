@@ -52,6 +52,13 @@ export function challengeFor(verdict: Exclude<BearerVerdict, 'ok'>): string {
   return verdict === 'invalid' ? `${BEARER_CHALLENGE}, error="invalid_token"` : BEARER_CHALLENGE;
 }
 
+/** The cookie that carries the token for the `/inspect` view only. */
+export const INSPECT_COOKIE = 'procvisor_inspect';
+
+function isInspectPath(path: string): boolean {
+  return path === '/inspect' || path.startsWith('/inspect/');
+}
+
 /**
  * Requires the bearer token on every request except AUTH_EXEMPT_PATHS; with `token` null it
  * lets everything through. Sits inside the error middleware (which writes the 401 body) and
@@ -65,6 +72,22 @@ export function bearerAuth(token: string | null): Middleware<RequestState> {
     if (AUTH_EXEMPT_PATHS.has(ctx.path)) {
       await next();
       return;
+    }
+    if (isInspectPath(ctx.path)) {
+      // A browser cannot send a bearer header: `/inspect?token=…` trades the token for a cookie
+      // scoped to the read-only view (never accepted by the API routes, so no cross-site POST
+      // can use it), then reloads the page without the token in its address.
+      const offered = ctx.query.token;
+      if (ctx.path === '/inspect' && typeof offered === 'string' && constantTimeEqual(offered, token)) {
+        ctx.cookies.set(INSPECT_COOKIE, offered, { httpOnly: true, sameSite: 'strict', path: '/inspect', overwrite: true });
+        ctx.redirect('/inspect');
+        return;
+      }
+      const cookie = ctx.cookies.get(INSPECT_COOKIE);
+      if (cookie !== undefined && constantTimeEqual(cookie, token)) {
+        await next();
+        return;
+      }
     }
     const verdict = check(ctx.get('authorization') || undefined);
     if (verdict !== 'ok') {
