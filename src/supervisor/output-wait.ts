@@ -28,6 +28,9 @@ export const MAX_MATCH_TEXT_CHARS = 1024;
  * Leaves nothing behind whichever way it ends.
  */
 export function waitForCondition(record: ProcessRecord, condition: WaitCondition, options: { timeoutMs: number; clock: Clock; signal?: AbortSignal }): Promise<WaitResult> {
+  // The reference's wait: the record's own waiter (one timer, one listener; measured: thousands
+  // of long polls are woken at once, so per-waiter work counts).
+  if (condition.kind === 'exit') return record.waitForExit(options).then((outcome) => ({ result: outcome }));
   const output = record.snapshot.context.buffer;
   const immediate = check(record, condition, options.clock);
   if (immediate) return Promise.resolve(immediate);
