@@ -1,20 +1,28 @@
 import type { Context } from 'koa';
 import type { Logger } from '../logger.js';
+import { encodeJson } from './json.js';
 
 /** Bytes an event stream may hold unsent before its client counts as stuck and is cut off. */
 export const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
 
 export interface EventStreamOptions {
-  /** How soon EventSource reconnects after the stream ends, ms. */
-  retryMs?: number;
+  /** How soon EventSource reconnects after the stream ends, ms; null sends no `retry:` line. */
+  retryMs?: number | null;
   /** Unsent bytes beyond which the client is cut off. */
   maxPendingBytes?: number;
 }
 
 /** One open Server-Sent Events response. */
 export interface EventStream {
-  /** Writes `event: <name>` with `data` as one JSON line. False if the stream is gone or was cut off. */
-  send(name: string, data: unknown): boolean;
+  /**
+   * Writes `event: <name>` (and `id: <id>` when given) with `data` as one JSON line, encoded as
+   * the API encodes JSON. False if the stream is gone or was cut off.
+   */
+  send(name: string, data: unknown, id?: number | string): boolean;
+  /** True while the socket's buffer is full: a producer that can wait should, until `onDrain`. */
+  readonly backedUp: boolean;
+  /** Calls `listener` once when the buffer has drained. */
+  onDrain(listener: () => void): void;
   /** Writes an SSE comment (keeps proxies and dead-peer detection honest). */
   comment(text: string): boolean;
   /** Ends the response. Idempotent. */
@@ -75,9 +83,15 @@ export function openEventStream(ctx: Context, log: Logger, options: EventStreamO
     if (!res.writableEnded && !res.destroyed) res.end();
     closed();
   };
-  write(`retry: ${retryMs}\n\n`);
+  if (retryMs !== null) write(`retry: ${retryMs}\n\n`);
   return {
-    send: (name, data) => write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`),
+    send: (name, data, id) => write(`${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${encodeJson(data).trimEnd()}\n\n`),
+    get backedUp() {
+      return res.writableNeedDrain;
+    },
+    onDrain: (listener) => {
+      res.once('drain', listener);
+    },
     comment: (text) => write(`: ${text}\n\n`),
     end,
     onClose: (listener) => {

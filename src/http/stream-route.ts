@@ -4,7 +4,7 @@ import { SupervisorError } from '../errors.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RouteContext } from './process-routes.js';
-import { encodeJson } from './json.js';
+import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
 
 /** Most bytes one `output` event carries. */
@@ -39,21 +39,15 @@ export async function handleStream(ctx: RouteContext, supervisor: Supervisor): P
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
   const cursor = parsed.output.cursor ?? resumeAt ?? 0;
 
-  ctx.respond = false;
-  ctx.status = 200;
-  const res = ctx.res;
-  ctx.req.socket.setTimeout(0);
-  ctx.req.socket.setNoDelay(true);
-  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-  await new StreamWriter(record, supervisor, res, cursor, parsed.output.encoding, ctx.state.log).run();
+  const stream = openEventStream(ctx, ctx.state.log, { retryMs: null });
+  await new StreamWriter(record, supervisor, stream, cursor, parsed.output.encoding, ctx.state.log).run();
 }
 
-/** One SSE reader: pumps window reads into the socket while it accepts them. */
+/** One SSE reader: pumps window reads into the stream while its socket accepts them. */
 class StreamWriter {
   private cursor: number;
   private closed = false;
   private pumping = false;
-  private awaitingDrain = false;
   private readonly decoder = new StringDecoder('utf8');
   private readonly cleanups: (() => void)[] = [];
   private finish!: () => void;
@@ -61,7 +55,7 @@ class StreamWriter {
   constructor(
     private readonly record: ProcessRecord,
     private readonly supervisor: Supervisor,
-    private readonly res: RouteContext['res'],
+    private readonly stream: EventStream,
     cursor: number,
     private readonly encoding: 'utf8' | 'base64',
     private readonly log: RouteContext['state']['log'],
@@ -73,17 +67,12 @@ class StreamWriter {
     const done = new Promise<void>((resolve) => (this.finish = resolve));
     this.record.streamReaders += 1;
     this.cleanups.push(() => (this.record.streamReaders -= 1));
-    const onClose = (): void => this.close();
-    this.res.once('close', onClose);
-    this.cleanups.push(() => this.res.off('close', onClose));
-    const onError = (error: Error): void => {
-      this.log.warn({ err: error, process_id: this.record.info.id }, 'stream write failed');
-      this.close();
-    };
-    this.res.on('error', onError);
-    this.cleanups.push(() => this.res.off('error', onError));
+    this.stream.onClose(() => this.close());
     this.cleanups.push(this.record.snapshot.context.buffer.subscribe(() => this.pump()));
-    this.record.exited.then(() => this.pump(), (error: unknown) => this.log.error({ err: error }, 'exit watcher failed'));
+    this.record.exited.then(
+      () => this.pump(),
+      (error: unknown) => this.log.error({ err: error }, 'exit watcher failed'),
+    );
     this.keepAlive();
     this.pump();
     return done;
@@ -93,21 +82,21 @@ class StreamWriter {
     const clock = this.supervisor.clockSource;
     const timer = clock.setTimeout(() => {
       if (this.closed) return;
-      if (!this.awaitingDrain) this.res.write(': keep-alive\n\n');
+      if (!this.stream.backedUp) this.stream.comment('keep-alive');
       this.keepAlive();
     }, KEEPALIVE_MS);
     this.cleanups.push(() => clock.clearTimeout(timer));
   }
 
   private pump(): void {
-    if (this.closed || this.pumping || this.awaitingDrain) return;
+    if (this.closed || this.pumping || this.stream.backedUp) return;
     this.pumping = true;
     try {
       const output = this.record.snapshot.context.buffer;
       while (!this.closed) {
         const read = output.window.read(this.cursor, MAX_EVENT_BYTES);
         if (read.gapBytes > 0) {
-          this.send('gap', read.from, { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from });
+          this.stream.send('gap', { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from }, read.from);
           this.cursor = read.from;
           // A character cut by the gap is lost; do not glue its first bytes to later ones.
           this.decoder.end();
@@ -118,12 +107,10 @@ class StreamWriter {
               ? { offset: read.from, bytes: read.data.length, data: read.data.toString('base64') }
               : { offset: read.from, bytes: read.data.length, text: this.decoder.write(read.data) };
           this.cursor = read.to;
-          if (!this.send('output', read.to, payload)) {
-            this.awaitingDrain = true;
-            this.res.once('drain', () => {
-              this.awaitingDrain = false;
-              this.pump();
-            });
+          this.stream.send('output', payload, read.to);
+          if (this.stream.backedUp) {
+            // Hold no more than this one event: resume from the window when the socket drains.
+            this.stream.onDrain(() => this.pump());
             return;
           }
           continue;
@@ -140,20 +127,19 @@ class StreamWriter {
 
   private end(): void {
     const context = this.record.snapshot.context;
-    this.send('exit', this.cursor, {
-      exit_code: context.exitCode ?? -1,
-      ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
-      exit_reason: context.exitReason,
-      duration_ms: (context.exitedAt ?? context.startedAt) - context.startedAt,
-      next_cursor: this.cursor,
-    });
-    this.res.end();
+    this.stream.send(
+      'exit',
+      {
+        exit_code: context.exitCode ?? -1,
+        ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
+        exit_reason: context.exitReason,
+        duration_ms: (context.exitedAt ?? context.startedAt) - context.startedAt,
+        next_cursor: this.cursor,
+      },
+      this.cursor,
+    );
+    this.stream.end();
     this.close();
-  }
-
-  /** Writes one event; false when the socket buffer is full (wait for 'drain'). */
-  private send(event: string, id: number, data: unknown): boolean {
-    return this.res.write(`id: ${id}\nevent: ${event}\ndata: ${encodeJson(data).trimEnd()}\n\n`);
   }
 
   private close(): void {
