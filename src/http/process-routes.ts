@@ -20,6 +20,9 @@ export interface ProcessRouteDeps {
   maxBodyBytes: number;
 }
 
+/** The encoded output answer of each exited process (it never changes); gone with the record. */
+const encodedOutputs = new WeakMap<ProcessRecord, string>();
+
 const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
@@ -72,8 +75,9 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   if (!query.extended && !record.running) {
     // An exited process's answer never changes: encode it once (thousands of woken long polls
     // and pollers of finished processes all get the same bytes).
-    record.encodedOutput ??= encodeJson(toProcessOutput(record));
-    sendEncodedJson(ctx, 200, record.encodedOutput);
+    let encoded = encodedOutputs.get(record);
+    if (encoded === undefined) encodedOutputs.set(record, (encoded = encodeJson(toProcessOutput(record))));
+    sendEncodedJson(ctx, 200, encoded);
     return;
   }
   // Status first, then output (toProcessOutput reads the snapshot once, in that order).

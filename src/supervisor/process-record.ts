@@ -87,8 +87,6 @@ export class ProcessRecord {
   private frozen: ProcessState | null = null;
   /** Wall time from asking the spawner to the child running (or failing), ms; null while starting. */
   spawnDurationMs: number | null = null;
-  /** The encoded output response of an exited process (HTTP's cache: it never changes). */
-  encodedOutput: string | null = null;
   /** Open output streams (SSE readers) of this process. */
   streamReaders = 0;
   private readonly exitListeners = new Set<() => void>();
