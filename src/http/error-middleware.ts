@@ -8,6 +8,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_JSON: 400,
   INVALID_REQUEST: 400,
   BODY_TOO_LARGE: 413,
+  // Connection level only (see client-error-response.ts): the request did not arrive in time.
+  REQUEST_TIMEOUT: 408,
   INVALID_CHAT_ID: 400,
   UNSUPPORTED_SIGNAL: 400,
   PROCESS_NOT_FOUND: 404,
