@@ -209,6 +209,19 @@ describe('Supervisor', () => {
       expect(error.code).to.equal('SIGNAL_FAILED');
       expect(error.detail).to.equal('kill EPERM');
     });
+
+    it('reports every failed delivery, also a second one with the same OS error, and a terminate\'s', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.onSignal = 'throw';
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const error = thrown(() => kit.supervisor.signal(record.info.id, 'SIGTERM'));
+        expect(error.code, `attempt ${attempt}`).to.equal('SIGNAL_FAILED');
+        expect(error.detail).to.equal('kill EPERM');
+      }
+      const error = thrown(() => kit.supervisor.terminate(record.info.id, 500));
+      expect(error.code).to.equal('SIGNAL_FAILED');
+      expect(error.detail).to.equal('kill EPERM');
+    });
   });
 
   describe('waitForExit', () => {

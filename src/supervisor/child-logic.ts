@@ -42,9 +42,12 @@ export function createChildLogic(spawner: Spawner, log: Logger) {
           try {
             handle.signal(command.signal);
           } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            sendBack({ type: 'child.signalFailed', signal: command.signal, message });
+            const failure = error instanceof Error ? error : new Error(String(error));
+            sendBack({ type: 'child.signalFailed', signal: command.signal, message: failure.message });
+            command.reply?.(failure);
+            return;
           }
+          command.reply?.(null);
       }
     });
     return () => {

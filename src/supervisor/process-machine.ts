@@ -58,6 +58,13 @@ export interface ProcessContext {
 /** Called once with the outcome of an input write: null, or the error. */
 export type InputReply = (error: Error | null) => void;
 
+/**
+ * Called with the outcome of a signal delivery: null, or the OS error. Called during the send
+ * while the process runs; a command that changes nothing (a terminate already under way) is
+ * never answered, which means nothing failed.
+ */
+export type SignalReply = (error: Error | null) => void;
+
 /** Facts from the OS (past tense, `child.*`) and commands from outside (verbs). */
 export type ProcessEvent =
   | { type: 'child.spawned'; pid: number }
@@ -65,14 +72,14 @@ export type ProcessEvent =
   | { type: 'child.closed' }
   | { type: 'child.failed'; message: string }
   | { type: 'child.signalFailed'; signal: NodeJS.Signals; message: string }
-  | { type: 'signal'; signal: NodeJS.Signals; cause?: EndCause }
-  | { type: 'terminate'; graceMs: number; cause: EndCause }
+  | { type: 'signal'; signal: NodeJS.Signals; cause?: EndCause; reply?: SignalReply }
+  | { type: 'terminate'; graceMs: number; cause: EndCause; reply?: SignalReply }
   | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
   | { type: 'resize'; cols: number; rows: number };
 
 /** Commands the machine sends to its child logic. */
 export type ChildCommand =
-  | { type: 'signal'; signal: NodeJS.Signals }
+  | { type: 'signal'; signal: NodeJS.Signals; reply?: SignalReply }
   | { type: 'cutOff' }
   | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
   | { type: 'resize'; cols: number; rows: number };
@@ -174,7 +181,7 @@ export const processMachine = setup({
         signal: {
           actions: [
             assign({ endCause: ({ context, event }) => context.endCause ?? event.cause ?? null }),
-            sendTo('child', ({ event }) => ({ type: 'signal', signal: event.signal })),
+            sendTo('child', ({ event }) => ({ type: 'signal', signal: event.signal, ...(event.reply ? { reply: event.reply } : {}) })),
           ],
         },
         'child.signalFailed': { actions: assign({ signalError: ({ event }) => event.message }) },
@@ -235,7 +242,8 @@ export const processMachine = setup({
               },
             },
             terminating: {
-              entry: sendTo('child', { type: 'signal', signal: 'SIGTERM' }),
+              // Entered by a terminate command (whose sender waits for the delivery's outcome) or a timeout.
+              entry: sendTo('child', ({ event }) => ({ type: 'signal', signal: 'SIGTERM', ...(event.type === 'terminate' && event.reply ? { reply: event.reply } : {}) })),
               after: { killGrace: { actions: sendTo('child', { type: 'signal', signal: 'SIGKILL' }) } },
               // A second terminate while one is under way changes nothing.
               on: { terminate: {} },
