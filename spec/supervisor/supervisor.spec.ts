@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { SupervisorError } from '../../src/errors.js';
+import { MAX_QUEUED_COMMANDS } from '../../src/supervisor/process-machine.js';
 import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
 import { waitForState } from '../../src/testing/wait-for-state.js';
 
@@ -221,6 +222,70 @@ describe('Supervisor', () => {
       const error = thrown(() => kit.supervisor.terminate(record.info.id, 500));
       expect(error.code).to.equal('SIGNAL_FAILED');
       expect(error.detail).to.equal('kill EPERM');
+    });
+  });
+
+  describe('signal and terminate while the process starts', () => {
+    it('queues a signal and delivers it right after the spawn', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const [record] = kit2.supervisor.all();
+      if (!record) throw new Error('no record');
+      expect(record.snapshot.matches('starting')).to.equal(true);
+      kit2.supervisor.signal(record.info.id, 'SIGTERM');
+      expect(child.signals).to.deep.equal([]);
+      child.spawn(77);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      await started;
+      expect((await waitForState(record, 'exited')).context).to.include({ exitSignal: 'SIGTERM', exitReason: 'requested' });
+      await kit2.supervisor.close();
+    });
+
+    it('queues a terminate, so close() during a start ends that process and resolves', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const closed = kit2.supervisor.close();
+      child.spawn(78);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      expect((await rejection(started)).code).to.equal('SUPERVISOR_CLOSED');
+      await closed;
+      const [record] = kit2.supervisor.all();
+      expect(record?.snapshot.context.exitReason).to.equal('shutdown');
+    });
+
+    it('keeps at most MAX_QUEUED_COMMANDS and refuses more with SIGNAL_FAILED', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const [record] = kit2.supervisor.all();
+      if (!record) throw new Error('no record');
+      for (let i = 0; i < MAX_QUEUED_COMMANDS; i += 1) kit2.supervisor.signal(record.info.id, 'SIGUSR1');
+      const error = thrown(() => kit2.supervisor.signal(record.info.id, 'SIGUSR1'));
+      expect(error.code).to.equal('SIGNAL_FAILED');
+      expect(error.detail).to.equal(`${MAX_QUEUED_COMMANDS} commands already wait for the process to start`);
+      child.onSignal = 'ignore';
+      child.spawn(80);
+      expect(child.signals).to.have.length(MAX_QUEUED_COMMANDS);
+      await started;
+      child.finish(0);
+      await kit2.supervisor.close();
+    });
+
+    it('logs a queued signal that fails once delivered', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const [record] = kit2.supervisor.all();
+      if (!record) throw new Error('no record');
+      kit2.supervisor.signal(record.info.id, 'SIGUSR1');
+      child.onSignal = 'throw';
+      child.spawn(79);
+      await started;
+      expect(kit2.logLines.find((line) => line.msg === 'a queued signal could not be delivered')).to.include({ level: 'warn', signal: 'SIGUSR1' });
+      child.finish(0);
+      await kit2.supervisor.close();
     });
   });
 

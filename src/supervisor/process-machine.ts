@@ -1,4 +1,4 @@
-import { assign, fromCallback, sendTo, setup } from 'xstate';
+import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { SpawnRequest } from '../spawn/spawner.js';
 import type { EndCause, ExitReason } from './exit-reason.js';
 import type { RenderedOutput } from './head-tail-buffer.js';
@@ -6,6 +6,9 @@ import type { ProcessOutput } from './process-output.js';
 
 /** Longest delay a timer may have (Node's limit); stands for "never" where no limit is set. */
 const NEVER_MS = 2_147_483_647;
+
+/** Signal and terminate commands kept while a process starts; more are refused (the reply says so). */
+export const MAX_QUEUED_COMMANDS = 16;
 
 /** What the supervisor gives a new process actor. */
 export interface ProcessInput {
@@ -50,6 +53,8 @@ export interface ProcessContext {
   stdinOpen: boolean;
   /** The last signal that could not be delivered, with the OS error text. */
   signalError: string | null;
+  /** Signal and terminate commands that arrived while `starting`, applied right after the spawn (at most MAX_QUEUED_COMMANDS). */
+  queued: QueuedCommand[];
   exitedAt: number | null;
   /** The frozen output, set on entering `exited`. */
   output: RenderedOutput | null;
@@ -76,6 +81,9 @@ export type ProcessEvent =
   | { type: 'terminate'; graceMs: number; cause: EndCause; reply?: SignalReply }
   | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
   | { type: 'resize'; cols: number; rows: number };
+
+/** A command that waits in `starting` for the child to run. */
+export type QueuedCommand = Extract<ProcessEvent, { type: 'signal' | 'terminate' }>;
 
 /** Commands the machine sends to its child logic. */
 export type ChildCommand =
@@ -140,6 +148,15 @@ export const processMachine = setup({
   },
   actions: {
     rejectInput: (_, params: { reply: InputReply }) => params.reply(new Error('stdin is not open')),
+    queueCommand: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'signal' && event.type !== 'terminate') return;
+      if (context.queued.length >= MAX_QUEUED_COMMANDS) {
+        const { reply } = event;
+        if (reply) enqueue(() => reply(new Error(`${MAX_QUEUED_COMMANDS} commands already wait for the process to start`)));
+        return;
+      }
+      enqueue.assign({ queued: [...context.queued, event] });
+    }),
   },
 }).createMachine({
   id: 'process',
@@ -163,6 +180,7 @@ export const processMachine = setup({
     endCause: null,
     stdinOpen: input.request.stdin === true || input.request.pty !== undefined,
     signalError: null,
+    queued: [],
     exitedAt: null,
     output: null,
   }),
@@ -171,8 +189,21 @@ export const processMachine = setup({
   states: {
     starting: {
       on: {
-        'child.spawned': { target: 'running', actions: assign({ pid: ({ event }) => event.pid }) },
-        'child.failed': { target: 'exited', actions: assign({ spawnError: ({ event }) => event.message }) },
+        // Commands that came while starting are raised again, in order, before any later event.
+        'child.spawned': {
+          target: 'running',
+          actions: [
+            assign({ pid: ({ event }) => event.pid }),
+            enqueueActions(({ context, enqueue }) => {
+              for (const command of context.queued) enqueue.raise(command);
+              enqueue.assign({ queued: [] });
+            }),
+          ],
+        },
+        // Never started: a queued command has nothing left to act on, which is not a failure.
+        'child.failed': { target: 'exited', actions: assign({ spawnError: ({ event }) => event.message, queued: [] }) },
+        signal: { actions: 'queueCommand' },
+        terminate: { actions: 'queueCommand' },
       },
     },
     running: {

@@ -29,6 +29,7 @@ export function restoredContext(saved: SavedProcess, settings: { drainTimeoutMs:
     endCause: null,
     stdinOpen: false,
     signalError: null,
+    queued: [],
     exitedAt: saved.exitedAt,
     output: saved.output,
   };
