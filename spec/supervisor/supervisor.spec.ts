@@ -289,6 +289,34 @@ describe('Supervisor', () => {
     });
   });
 
+  describe('an internal error of the child logic', () => {
+    it('ends the process in exited (internal_error), kills its group, and lets close() resolve', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep 100', pty: { cols: 80, rows: 24, term: 'xterm' } });
+      const child = kit.spawner.last;
+      child.handle.resize = () => {
+        throw new Error('resize blew up');
+      };
+      kit.supervisor.resize(record.info.id, 100, 30);
+      const context = (await waitForState(record, 'exited')).context;
+      expect(context).to.include({ exitReason: 'internal_error', exitCode: -1, internalError: 'resize blew up' });
+      expect(kit.spawner.groupSignals).to.deep.include({ pgid: child.pid, signal: 'SIGKILL' });
+      expect(kit.logLines.find((line) => line.msg === 'process actor failed')).to.include({ level: 'error' });
+      await kit.supervisor.close();
+    });
+
+    it('refuses a start whose child logic throws before the spawn, and close() resolves', async () => {
+      const kit2 = createTestSupervisor();
+      kit2.spawner.spawn = () => {
+        throw new Error('spawner blew up');
+      };
+      const error = await rejection(kit2.supervisor.start({ command: 'true' }));
+      expect(error.code).to.equal('SPAWN_FAILED');
+      expect(error.detail).to.equal('start process: internal error: spawner blew up');
+      expect(kit2.supervisor.all()).to.deep.equal([]);
+      await kit2.supervisor.close();
+    });
+  });
+
   describe('waitForExit', () => {
     it('wakes every waiter on exit and leaves none registered', async () => {
       const record = await kit.supervisor.start({ command: 'sleep' });

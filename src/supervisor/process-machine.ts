@@ -46,6 +46,8 @@ export interface ProcessContext {
   exitReason: ExitReason | null;
   /** Reference-style spawn error text (`chdir /x: no such file or directory`). */
   spawnError: string | null;
+  /** The error of a child logic that threw (a bug, not an OS fact); the process then ends as `internal_error`. */
+  internalError: string | null;
   closeSeen: boolean;
   drainCutOff: boolean;
   endCause: EndCause | null;
@@ -105,6 +107,7 @@ const childLogicPlaceholder = fromCallback<ChildCommand, ChildInput, ProcessEven
 
 function exitReasonOf(context: ProcessContext): ExitReason {
   if (context.spawnError !== null) return 'spawn_failed';
+  if (context.internalError !== null) return 'internal_error';
   if (context.endCause !== null) return context.endCause;
   if (context.exitSignal !== null) return 'signaled';
   if (context.drainCutOff) return 'drain_cutoff';
@@ -112,10 +115,14 @@ function exitReasonOf(context: ProcessContext): ExitReason {
 }
 
 function wireExitCode(context: ProcessContext): number {
-  if (context.spawnError !== null || context.exitSignal !== null || context.rawExitCode === null) return -1;
+  if (context.spawnError !== null || context.internalError !== null || context.exitSignal !== null || context.rawExitCode === null) return -1;
   // Like Go's ErrWaitDelay: a successful exit whose pipes had to be cut off reports -1.
   if (context.drainCutOff && context.rawExitCode === 0 && context.endCause === null) return -1;
   return context.rawExitCode;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const remaining = (deadline: number, now: number): number => Math.min(NEVER_MS, Math.max(0, deadline - now));
@@ -126,7 +133,8 @@ const remaining = (deadline: number, now: number): number => Math.min(NEVER_MS, 
  * the shell exited AND every output pipe closed (or the drain cut-off closed them), so whoever
  * reads the status first and the output second never pairs a final status with partial output;
  * `watchdog` runs the lifetime and idle timeouts and the SIGTERM → SIGKILL escalation
- * (`terminating`). A spawn failure goes straight to `exited`. Entering `exited` freezes the output.
+ * (`terminating`). A spawn failure goes straight to `exited`, and so does an error of the child
+ * logic (`internal_error`; the supervisor kills the group). Entering `exited` freezes the output.
  */
 export const processMachine = setup({
   types: { context: {} as ProcessContext, events: {} as ProcessEvent, input: {} as ProcessInput },
@@ -175,6 +183,7 @@ export const processMachine = setup({
     exitCode: null,
     exitReason: null,
     spawnError: null,
+    internalError: null,
     closeSeen: false,
     drainCutOff: false,
     endCause: null,
@@ -184,7 +193,14 @@ export const processMachine = setup({
     exitedAt: null,
     output: null,
   }),
-  invoke: { id: 'child', src: 'child', input: ({ context }) => ({ request: context.request, buffer: context.buffer }) },
+  invoke: {
+    id: 'child',
+    src: 'child',
+    input: ({ context }) => ({ request: context.request, buffer: context.buffer }),
+    // A child logic that throws (in its start or a command) is a bug, not an OS fact: without
+    // this the actor would stay short of `exited` and every waiter, and shutdown, would hang.
+    onError: { target: '#process.exited', actions: assign({ internalError: ({ event }) => errorText(event.error) }) },
+  },
   initial: 'starting',
   states: {
     starting: {

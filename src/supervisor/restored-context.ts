@@ -24,6 +24,7 @@ export function restoredContext(saved: SavedProcess, settings: { drainTimeoutMs:
     exitCode: saved.exitCode,
     exitReason: saved.exitReason,
     spawnError: null,
+    internalError: null,
     closeSeen: true,
     drainCutOff: false,
     endCause: null,
