@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'UNAUTHORIZED'
   | 'LISTEN_FAILED'
+  | 'DATA_DIR_NEWER'
   | 'TOO_MANY_CLIENTS'
   | 'INTERNAL';
 

@@ -30,6 +30,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   // Start-up only (the server could not listen); never an HTTP answer.
   LISTEN_FAILED: 500,
+  // Start-up only (the data directory holds a newer procvisor's database); never an HTTP answer.
+  DATA_DIR_NEWER: 500,
   TOO_MANY_CLIENTS: 503,
   INTERNAL: 500,
 };
