@@ -26,6 +26,7 @@ export function createChildLogic(spawner: Spawner, log: Logger) {
         sendBack({ type: 'child.failed', message });
       },
       warning: (message, cause) => log.warn({ err: cause }, message),
+      debug: (message, cause) => log.debug({ err: cause }, message),
     });
     receive((command) => {
       switch (command.type) {
