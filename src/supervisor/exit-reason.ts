@@ -8,9 +8,10 @@
  * - `shutdown`: the supervisor closed and terminated it;
  * - `spawn_failed`: it never started (bad workdir, no `sh`);
  * - `drain_cutoff`: it exited, but something kept its output pipes open past the drain timeout,
- *   so procvisor closed them.
+ *   so procvisor closed them;
+ * - `internal_error`: procvisor's own handling of it failed (a bug); its group was killed.
  */
-export type ExitReason = 'exited' | 'signaled' | 'requested' | 'timeout' | 'idle_timeout' | 'shutdown' | 'spawn_failed' | 'drain_cutoff';
+export type ExitReason = 'exited' | 'signaled' | 'requested' | 'timeout' | 'idle_timeout' | 'shutdown' | 'spawn_failed' | 'drain_cutoff' | 'internal_error';
 
 /** Who decided a process should end, when someone did. The first cause wins. */
 export type EndCause = 'requested' | 'timeout' | 'idle_timeout' | 'shutdown';
