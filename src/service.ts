@@ -4,6 +4,7 @@ import { assertSafeExposure, type Config } from './config.js';
 import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
 import { createBearerCheck } from './http/auth.js';
+import { createBrowserGuard } from './http/browser-guard.js';
 import { InspectFeed } from './inspect/inspect-feed.js';
 import type { StatelyInspector } from './inspect/stately-inspector.js';
 import type { Logger } from './logger.js';
@@ -101,11 +102,14 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   if (store) supervisor.restore(store.load(config.reapAfterMs));
   const metrics = createServiceMetrics(supervisor);
   metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
+  // One Host / Origin check for the HTTP routes and the git watch upgrade alike.
+  const browserGuard = createBrowserGuard({ host: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins });
   // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
   const gitWatch = createGitWatch(config, {
     onProcessExit: (listener) => supervisor.onProcessExit(listener),
     log,
     clock,
+    guard: browserGuard,
     ...(config.authToken ? { authorize: createBearerCheck(config.authToken) } : {}),
   });
   if (store) {
@@ -130,6 +134,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     authToken: config.authToken,
     metrics,
     pathStore: gitWatch.store,
+    browserGuard,
     ...(inspectFeed ? { inspectFeed } : {}),
   });
   const handle = app.callback();

@@ -11,6 +11,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
 import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
 import { bearerAuth } from './auth.js';
+import { browserGuardMiddleware, createBrowserGuard, type BrowserGuard } from './browser-guard.js';
 import { chatContextMiddleware, type RequestState } from './chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
 import { httpMetrics, mountedRouters } from './http-metrics.js';
@@ -37,7 +38,12 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** When given, the read-only view is served at `/inspect` from this feed. */
   inspectFeed?: InspectFeed;
+  /** The Host / Origin check of every request; absent: loopback names and same-origin pages only. */
+  browserGuard?: BrowserGuard;
 }
+
+/** The guard when none is given: nothing configured beyond loopback. */
+const LOOPBACK_ONLY: BrowserGuard = createBrowserGuard({ host: 'localhost', allowedHosts: [], allowedOrigins: [] });
 
 /**
  * Turns what the router left unanswered into API errors: its 405 (the Allow header stays) and
@@ -62,8 +68,9 @@ function unmatchedRoutes(): Koa.Middleware<RequestState> {
 
 /**
  * The Koa application. Middleware order, outermost first: HTTP metrics (sees the final status)
- * → access log (one line per request) → errors (status + `{message, detail?, code}`) → bearer
- * auth when a token is set (before anything that answers, so every route, present or future,
+ * → access log (one line per request) → errors (status + `{message, detail?, code}`) → browser
+ * guard (Host and Origin: no web page on another origin, no rebound name, runs or reads
+ * anything; before auth and before any body is read) → bearer auth when a token is set (before anything that answers, so every route, present or future,
  * needs the token) →
  * chat context (may reject a bad header, so it sits inside the error handler) → unmatched (405 /
  * 404 as JSON) → routes → allowed methods.
@@ -83,6 +90,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(httpMetrics(metrics, () => (routers ??= mountedRouters(app))));
   app.use(accessLog(deps.log));
   app.use(errorMiddleware());
+  app.use(browserGuardMiddleware(deps.browserGuard ?? LOOPBACK_ONLY));
   if (authToken !== null) app.use(bearerAuth(authToken));
   app.use(chatContextMiddleware());
   app.use(unmatchedRoutes());
