@@ -3,7 +3,7 @@ import { realClock, type Clock } from './clock.js';
 import { assertSafeExposure, type Config } from './config.js';
 import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
-import { createBearerCheck } from './http/auth.js';
+import { createAccessCredentials, createUpgradeCheck } from './http/auth.js';
 import { createBrowserGuard } from './http/browser-guard.js';
 import { InspectFeed } from './inspect/inspect-feed.js';
 import type { StatelyInspector } from './inspect/stately-inspector.js';
@@ -102,6 +102,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   if (store) supervisor.restore(store.load(config.reapAfterMs));
   const metrics = createServiceMetrics(supervisor);
   metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
+  // Tickets (and view sessions) issued over HTTP, redeemed there and by the git watch upgrade.
+  const credentials = createAccessCredentials(clock);
   // One Host / Origin check for the HTTP routes and the git watch upgrade alike.
   const browserGuard = createBrowserGuard({ host: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins });
   // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
@@ -110,7 +112,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     log,
     clock,
     guard: browserGuard,
-    ...(config.authToken ? { authorize: createBearerCheck(config.authToken) } : {}),
+    ...(config.authToken ? { authorize: createUpgradeCheck(config.authToken, credentials.tickets) } : {}),
   });
   if (store) {
     for (const { chatId, path } of store.loadPaths()) gitWatch.store.addPaths([chatId], [path]);
@@ -135,6 +137,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     metrics,
     pathStore: gitWatch.store,
     browserGuard,
+    credentials,
     ...(inspectFeed ? { inspectFeed } : {}),
   });
   const handle = app.callback();

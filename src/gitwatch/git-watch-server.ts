@@ -37,8 +37,8 @@ export interface GitWatchServerOptions {
   maxSockets: number;
   /** The service's Host / Origin check, the same as on its HTTP routes; absent: none. */
   guard?: BrowserGuard;
-  /** The service's bearer-token check; absent when access control is off. */
-  authorize?: (authorization: string | undefined) => BearerVerdict;
+  /** The service's token check (the header, or a `?ticket=` when the URL has one); absent when access control is off. */
+  authorize?: (authorization: string | undefined, ticket: string | null) => BearerVerdict;
 }
 
 export interface GitWatchStats {
@@ -108,9 +108,11 @@ export class GitWatchServer {
       return;
     }
     // The token next, as on every HTTP route: a stranger learns nothing else.
-    const verdict = this.options.authorize?.(req.headers.authorization) ?? 'ok';
+    // A browser's WebSocket cannot send a header: it brings a single-use ticket instead.
+    const verdict = this.options.authorize?.(req.headers.authorization, url.searchParams.get('ticket')) ?? 'ok';
     if (verdict !== 'ok') {
       const status = rejectUpgrade(socket, unauthorizedError(verdict), { 'WWW-Authenticate': challengeFor(verdict) });
+      // The path only: the query may hold a ticket, which is never logged.
       this.options.log.info({ path: url.pathname.slice(0, 200), status, code: 'UNAUTHORIZED' }, 'git watch refused');
       return;
     }

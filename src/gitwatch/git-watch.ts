@@ -37,7 +37,7 @@ export interface GitWatch {
 /** Wires the path store to process exits and builds the WebSocket server over one git runner. */
 export function createGitWatch(
   settings: GitWatchSettings,
-  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; guard?: BrowserGuard; authorize?: (authorization: string | undefined) => BearerVerdict },
+  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; guard?: BrowserGuard; authorize?: (authorization: string | undefined, ticket: string | null) => BearerVerdict },
 ): GitWatch {
   const log = deps.log.child({ component: 'git-watch' });
   const store = new PathStore(

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { realClock, type Clock } from '../clock.js';
 import { SupervisorError } from '../errors.js';
 import { createGitRouter } from '../gitwatch/git-routes.js';
 import type { PathStore } from '../gitwatch/path-store.js';
@@ -10,7 +11,8 @@ import { processMachine } from '../supervisor/process-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
 import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, createAccessCredentials, type AccessCredentials } from './auth.js';
+import { createAuthRouter } from './auth-routes.js';
 import { browserGuardMiddleware, createBrowserGuard, type BrowserGuard } from './browser-guard.js';
 import { chatContextMiddleware, type RequestState } from './chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
@@ -38,6 +40,10 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** When given, the read-only view is served at `/inspect` from this feed. */
   inspectFeed?: InspectFeed;
+  /** Tickets and `/inspect` view sessions; absent: the app makes its own on `clock`. Share them with git watch. */
+  credentials?: AccessCredentials;
+  /** The time source of those credentials' expiry; default the wall clock. */
+  clock?: Clock;
   /** The Host / Origin check of every request; absent: loopback names and same-origin pages only. */
   browserGuard?: BrowserGuard;
 }
@@ -91,7 +97,8 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(accessLog(deps.log));
   app.use(errorMiddleware());
   app.use(browserGuardMiddleware(deps.browserGuard ?? LOOPBACK_ONLY));
-  if (authToken !== null) app.use(bearerAuth(authToken));
+  const credentials = deps.credentials ?? createAccessCredentials(deps.clock ?? realClock);
+  if (authToken !== null) app.use(bearerAuth(authToken, credentials));
   app.use(chatContextMiddleware());
   app.use(unmatchedRoutes());
   // The process API first: it carries nearly all the traffic, and a matched route ends the
@@ -100,6 +107,9 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(router.allowedMethods());
   app.use(opsRouter.routes());
   app.use(opsRouter.allowedMethods());
+  const authRouter = createAuthRouter({ tickets: credentials.tickets });
+  app.use(authRouter.routes());
+  app.use(authRouter.allowedMethods());
   // Git watch's HTTP routes (src/gitwatch/git-routes.ts); its WebSocket is attached in service.ts.
   if (deps.pathStore) {
     const gitRouter = createGitRouter({ store: deps.pathStore, maxBodyBytes: deps.maxBodyBytes });
