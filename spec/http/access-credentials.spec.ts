@@ -12,7 +12,7 @@ const CHAT = '11111111-1111-4111-8111-111111111111';
 /** A clock whose `now` the spec moves; timers stay real (nothing here waits on them). */
 function manualClock(): Clock & { advance(ms: number): void } {
   let now = Date.now();
-  return { now: () => now, setTimeout: realClock.setTimeout, clearTimeout: realClock.clearTimeout, advance: (ms) => (now += ms) };
+  return { now: () => now, setTimeout: (callback, delayMs) => realClock.setTimeout(callback, delayMs), clearTimeout: (handle) => realClock.clearTimeout(handle), advance: (ms) => (now += ms) };
 }
 
 /** Trades the token for a view session; returns the `name=value` cookie pair. */
