@@ -43,8 +43,12 @@ export interface ServiceDeps {
   envHook?: EnvHook;
 }
 
-/** Environment variables that hold secrets of the service itself: no supervised process inherits them. */
-const SERVICE_SECRETS = ['PROCVISOR_AUTH_TOKEN'];
+/**
+ * Environment variables about the service's own secrets: no supervised process inherits them.
+ * The token file's path is no secret (the file is the service user's, and so are the commands),
+ * but nothing is gained by pointing every command at it.
+ */
+const SERVICE_SECRETS = ['PROCVISOR_AUTH_TOKEN', 'PROCVISOR_AUTH_TOKEN_FILE'];
 
 function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (!SERVICE_SECRETS.some((name) => name in env)) return env;
