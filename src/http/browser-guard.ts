@@ -71,10 +71,14 @@ function clip(value: string): string {
 export function createBrowserGuard(options: BrowserGuardOptions): BrowserGuard {
   const configured = hostName(options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host) ?? '';
   const allowedOrigins = new Set(options.allowedOrigins);
+  // Nearly every request of a client carries the same Host: remember the last one served, so
+  // the usual request costs one string comparison, not a parse and an address lookup.
+  let lastServedHost: string | null = null;
   return ({ host, origin, overUnixSocket }) => {
-    if (!overUnixSocket && host !== undefined) {
+    if (!overUnixSocket && host !== undefined && host !== lastServedHost) {
       const name = hostName(host);
-      if (name === null || !hostAllowed(name, configured, options.allowedHosts)) {
+      if (name !== null && hostAllowed(name, configured, options.allowedHosts)) lastServedHost = host;
+      else {
         return new SupervisorError('HOST_NOT_ALLOWED', `Host ${clip(host)} is not allowed.`, {
           detail:
             'procvisor answers only requests addressed to localhost, 127.0.0.1, [::1] or its configured host (this guards against DNS rebinding). ' +
