@@ -83,3 +83,24 @@ describe('isLoopbackHost', () => {
     }
   });
 });
+
+describe('loadConfig: allowedHosts and allowedOrigins', () => {
+  it('are empty by default', () => {
+    expect(loadConfig({})).to.deep.include({ allowedHosts: [], allowedOrigins: [], authTokenFile: null });
+  });
+
+  it('take comma-separated lists from PROCVISOR_ALLOWED_HOSTS and PROCVISOR_ALLOWED_ORIGINS, lower-cased', () => {
+    const config = loadConfig({ PROCVISOR_ALLOWED_HOSTS: 'Box.LAN, .dev.example,,*', PROCVISOR_ALLOWED_ORIGINS: 'https://App.Example/, http://10.0.0.5:8420' });
+    expect(config.allowedHosts).to.deep.equal(['box.lan', '.dev.example', '*']);
+    expect(config.allowedOrigins).to.deep.equal(['https://app.example', 'http://10.0.0.5:8420']);
+    expect(loadConfig({ PROCVISOR_ALLOWED_HOSTS: '' }).allowedHosts).to.deep.equal([]);
+  });
+
+  it('refuses a host with a scheme or port, and an origin with a path or another scheme', () => {
+    expect(() => loadConfig({ PROCVISOR_ALLOWED_HOSTS: 'http://box.lan' })).to.throw(/allowedHosts\.0: must be a host name without scheme or port/);
+    expect(() => loadConfig({ PROCVISOR_ALLOWED_HOSTS: 'box.lan:8420' })).to.throw(/allowedHosts\.0: /);
+    expect(() => loadConfig({ PROCVISOR_ALLOWED_ORIGINS: 'https://app.example/path' })).to.throw(/allowedOrigins\.0: must be an origin/);
+    expect(() => loadConfig({ PROCVISOR_ALLOWED_ORIGINS: 'null' })).to.throw(/allowedOrigins\.0: /);
+    expect(() => loadConfig({ PROCVISOR_ALLOWED_ORIGINS: 'ftp://app.example' })).to.throw(/allowedOrigins\.0: /);
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import * as v from 'valibot';
+import { readAuthTokenFile } from './auth-token-file.js';
 import { SupervisorError } from './errors.js';
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -11,6 +12,31 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 /** A bearer token shorter than this is guessable; longer than the max is a mistake (or an attack on memory). */
 export const MIN_AUTH_TOKEN_CHARS = 16;
 export const MAX_AUTH_TOKEN_CHARS = 4096;
+
+/** What makes a bearer token acceptable, wherever it comes from. */
+const AuthTokenSchema = v.pipe(
+  v.string(),
+  v.minLength(MIN_AUTH_TOKEN_CHARS, `must be at least ${MIN_AUTH_TOKEN_CHARS} characters`),
+  v.maxLength(MAX_AUTH_TOKEN_CHARS, `must be at most ${MAX_AUTH_TOKEN_CHARS} characters`),
+  v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+);
+
+/** Entries of `allowedHosts` / `allowedOrigins` at most. */
+export const MAX_ALLOWED_ENTRIES = 256;
+
+/** A host name (no port, no scheme), `.name` for a domain and its subdomains, or `*`; lower-cased. */
+const AllowedHostSchema = v.pipe(
+  v.string(),
+  v.regex(/^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$/, 'must be a host name without scheme or port, ".name" or "*"'),
+  v.toLowerCase(),
+);
+
+/** An origin as browsers send it: `http(s)://host[:port]`, no path; lower-cased, a trailing `/` dropped. */
+const AllowedOriginSchema = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/, 'must be an origin: http(s)://host[:port], without a path'),
+  v.transform((origin) => origin.toLowerCase().replace(/\/$/, '')),
+);
 
 /** Every setting of the service, with its bound. Units are in the names. */
 export const ConfigSchema = v.object({
@@ -25,14 +51,19 @@ export const ConfigSchema = v.object({
     ),
   ),
   /** Bearer token every request must carry (except `GET /healthz`); null turns access control off. */
-  authToken: v.nullable(
-    v.pipe(
-      v.string(),
-      v.minLength(MIN_AUTH_TOKEN_CHARS, `must be at least ${MIN_AUTH_TOKEN_CHARS} characters`),
-      v.maxLength(MAX_AUTH_TOKEN_CHARS, `must be at most ${MAX_AUTH_TOKEN_CHARS} characters`),
-      v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
-    ),
-  ),
+  authToken: v.nullable(AuthTokenSchema),
+  /**
+   * File holding the bearer token (read once at start-up, surrounding whitespace trimmed); it must
+   * be readable by its owner only. Exclusive with `authToken`.
+   */
+  authTokenFile: v.nullable(v.pipe(v.string(), v.nonEmpty())),
+  /**
+   * Host names served besides the loopback names and `host` (DNS rebinding guard): `name`, `.name`
+   * (the name and its subdomains) or `*` (any: only behind a token). At most MAX_ALLOWED_ENTRIES.
+   */
+  allowedHosts: v.pipe(v.array(AllowedHostSchema), v.maxLength(MAX_ALLOWED_ENTRIES, `must list at most ${MAX_ALLOWED_ENTRIES} hosts`)),
+  /** Web origins (`scheme://host[:port]`) whose pages may call the API besides the service's own. */
+  allowedOrigins: v.pipe(v.array(AllowedOriginSchema), v.maxLength(MAX_ALLOWED_ENTRIES, `must list at most ${MAX_ALLOWED_ENTRIES} origins`)),
   /** Lets a non-loopback `host` run without `authToken`. Off: such a config is refused at start-up. */
   allowUnauthenticatedRemote: v.boolean(),
   logLevel: v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -137,7 +168,9 @@ function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknow
   if (typeof defaults[key] === 'number') return raw.trim() === '' ? raw : Number(raw);
   // Anything but the two words stays a string, which the schema then names as the bad setting.
   if (typeof defaults[key] === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (key === 'workdir' || key === 'socket' || key === 'authToken' || key === 'dataDir' || key === 'inspectorUrl') return raw === '' ? null : raw;
+  if (key === 'workdir' || key === 'socket' || key === 'authToken' || key === 'authTokenFile' || key === 'dataDir' || key === 'inspectorUrl') return raw === '' ? null : raw;
+  // Lists: comma-separated (`PROCVISOR_ALLOWED_HOSTS=box.lan,.dev.example`); empty means none.
+  if (Array.isArray(defaults[key])) return raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   return raw;
 }
 
@@ -164,8 +197,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       detail: 'Check config/default.json, PROCVISOR_CONFIG and the PORT, HOST, LOG_LEVEL and PROCVISOR_* variables.',
     });
   }
-  assertSafeExposure(result.output);
-  return result.output;
+  const config = withTokenFromFile(result.output);
+  assertSafeExposure(config);
+  return config;
+}
+
+/** With `authTokenFile` set: the config with `authToken` read from that file (see readAuthTokenFile). */
+function withTokenFromFile(config: Config): Config {
+  if (config.authTokenFile === null) return config;
+  if (config.authToken !== null) {
+    throw new SupervisorError('INVALID_REQUEST', 'Invalid configuration: authToken and authTokenFile are both set.', {
+      detail: 'Give the token one way: PROCVISOR_AUTH_TOKEN_FILE (preferred, see README "Access control") or PROCVISOR_AUTH_TOKEN.',
+    });
+  }
+  const token = v.safeParse(AuthTokenSchema, readAuthTokenFile(config.authTokenFile));
+  if (!token.success) {
+    throw new SupervisorError('INVALID_REQUEST', `Invalid configuration: the token in authTokenFile ${JSON.stringify(config.authTokenFile)} ${token.issues[0].message}.`, {
+      detail: 'Put only the token in the file, e.g. openssl rand -hex 32.',
+    });
+  }
+  return { ...config, authToken: token.output };
 }
 
 // BlockList also matches IPv4-mapped IPv6 forms (`::ffff:127.0.0.1`) against the IPv4 subnet.

@@ -4,7 +4,8 @@ import { realClock, type Clock } from './clock.js';
 import { assertSafeExposure, type Config } from './config.js';
 import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
-import { createBearerCheck } from './http/auth.js';
+import { createAccessCredentials, createUpgradeCheck } from './http/auth.js';
+import { createBrowserGuard } from './http/browser-guard.js';
 import { clientErrorResponse } from './http/client-error-response.js';
 import { InspectFeed } from './inspect/inspect-feed.js';
 import type { StatelyInspector } from './inspect/stately-inspector.js';
@@ -44,8 +45,12 @@ export interface ServiceDeps {
   envHook?: EnvHook;
 }
 
-/** Environment variables that hold secrets of the service itself: no supervised process inherits them. */
-const SERVICE_SECRETS = ['PROCVISOR_AUTH_TOKEN'];
+/**
+ * Environment variables about the service's own secrets: no supervised process inherits them.
+ * The token file's path is no secret (the file is the service user's, and so are the commands),
+ * but nothing is gained by pointing every command at it.
+ */
+const SERVICE_SECRETS = ['PROCVISOR_AUTH_TOKEN', 'PROCVISOR_AUTH_TOKEN_FILE'];
 
 function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (!SERVICE_SECRETS.some((name) => name in env)) return env;
@@ -103,12 +108,17 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   if (store) supervisor.restore(store.load(config.reapAfterMs));
   const metrics = createServiceMetrics(supervisor);
   metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
+  // Tickets (and view sessions) issued over HTTP, redeemed there and by the git watch upgrade.
+  const credentials = createAccessCredentials(clock);
+  // One Host / Origin check for the HTTP routes and the git watch upgrade alike.
+  const browserGuard = createBrowserGuard({ host: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins });
   // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
   const gitWatch = createGitWatch(config, {
     onProcessExit: (listener) => supervisor.onProcessExit(listener),
     log,
     clock,
-    ...(config.authToken ? { authorize: createBearerCheck(config.authToken) } : {}),
+    guard: browserGuard,
+    ...(config.authToken ? { authorize: createUpgradeCheck(config.authToken, credentials.tickets) } : {}),
   });
   if (store) {
     for (const { chatId, path } of store.loadPaths()) gitWatch.store.addPaths([chatId], [path]);
@@ -132,6 +142,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     authToken: config.authToken,
     metrics,
     pathStore: gitWatch.store,
+    browserGuard,
+    credentials,
     ...(inspectFeed ? { inspectFeed } : {}),
   });
   const handle = app.callback();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -222,6 +222,23 @@ describe('procvisor CLI (in-process, against the real service)', () => {
       const refused = captureIo();
       expect(await runCli(['ps', '--url', secured.url], refused)).to.equal(1);
       expect(refused.err()).to.equal('procvisor: Authentication required. Pass --token or set PROCVISOR_AUTH_TOKEN.\n');
+    });
+
+    it('reads the token from PROCVISOR_AUTH_TOKEN_FILE, refusing a file others may read', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'procvisor-cli-token-'));
+      const file = join(dir, 'token');
+      try {
+        writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
+        const io = captureIo({ env: { PROCVISOR_AUTH_TOKEN_FILE: file } });
+        expect(await runCli(['ps', '--url', secured.url], io)).to.equal(0);
+        expect(io.err()).to.equal('');
+        chmodSync(file, 0o644);
+        const loose = captureIo({ env: { PROCVISOR_AUTH_TOKEN_FILE: file } });
+        expect(await runCli(['ps', '--url', secured.url], loose)).to.equal(2);
+        expect(loose.err()).to.include(`PROCVISOR_AUTH_TOKEN_FILE: authTokenFile ${JSON.stringify(file)} is accessible to its group or to others (mode 644).`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

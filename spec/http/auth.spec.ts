@@ -134,7 +134,9 @@ describe('bearer auth on the service', () => {
       expect(traded.status).to.equal(302);
       expect(traded.headers.get('location')).to.equal('/inspect');
       const cookie = traded.headers.get('set-cookie') ?? '';
-      expect(cookie).to.match(/^procvisor_inspect=[^;]+; path=\/inspect; samesite=strict; httponly$/);
+      expect(cookie).to.match(/^procvisor_inspect=[^;]+; path=\/inspect; expires=[^;]+; samesite=strict; httponly$/);
+      // A view session, not the token: random, and nowhere else accepted.
+      expect(cookie).to.not.include(TOKEN);
       const pair = cookie.split(';')[0] ?? '';
       expect((await service.request('/inspect', { headers: { cookie: pair } })).status).to.equal(200);
       expect((await service.request('/inspect/machine.json', { headers: { cookie: pair } })).status).to.equal(200);

@@ -165,6 +165,18 @@ describe('OpenAPI document', () => {
       }
     });
 
+    it('answers the ticket route, and every operation\'s 403 to a foreign page, as documented', async () => {
+      const ticket = await validator.expectConforms('post', '/api/v0/auth/ticket', await post('/api/v0/auth/ticket', {}));
+      expect(JSON.parse(ticket)).to.have.property('expires_in_ms', 30_000);
+      for (const op of API_OPERATIONS) {
+        const path = op.path.replace('{id}', 'some-id');
+        const headers = { ...AUTH, origin: 'http://evil.example' };
+        const response = op.method === 'post' ? await post(path, {}, headers) : await get(path, headers);
+        expect(response.status, `${op.method} ${op.path}`).to.equal(403);
+        await validator.expectConforms(op.method, op.path, response);
+      }
+    });
+
     it('answers /healthz 503 as documented once the service is shutting down', async () => {
       const closing = await startTestService();
       // The supervisor closes first in Service.close(); the server still answers at that point.

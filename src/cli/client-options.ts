@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { readAuthTokenFile } from '../auth-token-file.js';
 import { chatHeaders } from '../client/chat-headers.js';
+import type { SupervisorError } from '../errors.js';
 import { ProcvisorClient } from '../client/procvisor-client.js';
 import type { CliIo } from './cli-io.js';
 import { reportError } from './report-error.js';
@@ -28,7 +30,7 @@ export interface ClientContext {
 export function addClientOptions(command: Command): Command {
   return command
     .option('--url <url>', `service to talk to: http(s)://host:port or unix:/path.sock (default: $PROCVISOR_URL or ${DEFAULT_URL})`)
-    .option('--token <token>', 'bearer token (default: $PROCVISOR_AUTH_TOKEN)')
+    .option('--token <token>', 'bearer token (default: $PROCVISOR_AUTH_TOKEN, else the file $PROCVISOR_AUTH_TOKEN_FILE)')
     .option('--chat-id <uuid>', 'act as this chat (Coder-Chat-Id): start, see and signal only its processes')
     .option('--json', 'print JSON instead of text');
 }
@@ -46,10 +48,24 @@ export function resolveUrl(flags: ClientFlags, env: NodeJS.ProcessEnv): string {
   return url;
 }
 
+/**
+ * The token in the file `PROCVISOR_AUTH_TOKEN_FILE` names (the one the service reads), checked as
+ * the service checks it; undefined when the variable is unset or empty. UsageError if unusable.
+ */
+function tokenFromFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readAuthTokenFile(path);
+  } catch (error) {
+    const { message, detail } = error as SupervisorError;
+    throw new UsageError(`${message.replace(/^Invalid configuration: /, 'PROCVISOR_AUTH_TOKEN_FILE: ')}${detail ? ` ${detail}` : ''}`);
+  }
+}
+
 /** Opens a client with the flags' URL, bearer token and chat id. The caller closes it. */
 export function openClient(flags: ClientFlags, io: CliIo): ClientContext {
   const url = resolveUrl(flags, io.env);
-  const token = flags.token ?? (io.env.PROCVISOR_AUTH_TOKEN || undefined);
+  const token = flags.token ?? (io.env.PROCVISOR_AUTH_TOKEN || undefined) ?? tokenFromFile(io.env.PROCVISOR_AUTH_TOKEN_FILE);
   const headers: Record<string, string> = {
     ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
     ...(flags.chatId === undefined ? {} : chatHeaders(flags.chatId)),

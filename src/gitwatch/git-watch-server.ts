@@ -10,6 +10,7 @@ import type { GitRunner } from './git-runner.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat, type TargetChat } from './target-chat.js';
 import { challengeFor, unauthorizedError, type BearerVerdict } from '../http/auth.js';
+import { requestFacts, type BrowserGuard } from '../http/browser-guard.js';
 import { rejectUpgrade } from './upgrade-rejection.js';
 import { WatchSession } from './watch-session.js';
 
@@ -34,8 +35,10 @@ export interface GitWatchServerOptions {
   maxDiffBytes: number;
   maxMessageDiffBytes: number;
   maxSockets: number;
-  /** The service's bearer-token check; absent when access control is off. */
-  authorize?: (authorization: string | undefined) => BearerVerdict;
+  /** The service's Host / Origin check, the same as on its HTTP routes; absent: none. */
+  guard?: BrowserGuard;
+  /** The service's token check (the header, or a `?ticket=` when the URL has one); absent when access control is off. */
+  authorize?: (authorization: string | undefined, ticket: string | null) => BearerVerdict;
 }
 
 export interface GitWatchStats {
@@ -96,10 +99,20 @@ export class GitWatchServer {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'git watch upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://procvisor');
-    // The token comes first, as on every HTTP route: a stranger learns nothing else.
-    const verdict = this.options.authorize?.(req.headers.authorization) ?? 'ok';
+    // Host and Origin first, as on every HTTP route: a page on another origin (cross-site
+    // WebSocket hijacking) or behind a rebound name gets no socket, whatever it carries.
+    const refusal = this.options.guard?.(requestFacts(req)) ?? null;
+    if (refusal) {
+      const status = rejectUpgrade(socket, refusal);
+      this.options.log.info({ path: url.pathname.slice(0, 200), status, code: refusal.code }, 'git watch refused');
+      return;
+    }
+    // The token next, as on every HTTP route: a stranger learns nothing else.
+    // A browser's WebSocket cannot send a header: it brings a single-use ticket instead.
+    const verdict = this.options.authorize?.(req.headers.authorization, url.searchParams.get('ticket')) ?? 'ok';
     if (verdict !== 'ok') {
       const status = rejectUpgrade(socket, unauthorizedError(verdict), { 'WWW-Authenticate': challengeFor(verdict) });
+      // The path only: the query may hold a ticket, which is never logged.
       this.options.log.info({ path: url.pathname.slice(0, 200), status, code: 'UNAUTHORIZED' }, 'git watch refused');
       return;
     }

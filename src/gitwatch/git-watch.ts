@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { BearerVerdict } from '../http/auth.js';
+import type { BrowserGuard } from '../http/browser-guard.js';
 import type { Logger } from '../logger.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';
 import { GitRunner } from './git-runner.js';
@@ -36,7 +37,7 @@ export interface GitWatch {
 /** Wires the path store to process exits and builds the WebSocket server over one git runner. */
 export function createGitWatch(
   settings: GitWatchSettings,
-  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; authorize?: (authorization: string | undefined) => BearerVerdict },
+  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; guard?: BrowserGuard; authorize?: (authorization: string | undefined, ticket: string | null) => BearerVerdict },
 ): GitWatch {
   const log = deps.log.child({ component: 'git-watch' });
   const store = new PathStore(
@@ -56,6 +57,7 @@ export function createGitWatch(
     maxDiffBytes: settings.gitWatchMaxDiffBytes,
     maxMessageDiffBytes: settings.gitWatchMaxMessageDiffBytes,
     maxSockets: settings.gitWatchMaxSockets,
+    ...(deps.guard ? { guard: deps.guard } : {}),
     ...(deps.authorize ? { authorize: deps.authorize } : {}),
   });
   return {

@@ -16,6 +16,7 @@ import {
   SignalResponseSchema,
   StartResponseSchema,
   TruncationSchema,
+  TicketResponseSchema,
 } from './response-schemas.js';
 import { AddPathsBodySchema } from '../gitwatch/git-routes.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from './schemas.js';
@@ -43,6 +44,12 @@ const CHAT_HEADERS: ParameterSpec[] = [
   },
 ];
 const ID: ParameterSpec = { name: 'id', in: 'path', description: 'Process id, as returned by POST /start.', schema: v.string() };
+const TICKET: ParameterSpec = {
+  name: 'ticket',
+  in: 'query',
+  description: 'Instead of the Authorization header (browsers): a ticket from POST /api/v0/auth/ticket, valid once for 30 s.',
+  schema: v.string(),
+};
 const BAD_CHAT = error('Malformed Coder-Chat-Id header (INVALID_CHAT_ID).');
 const PROCESSES = '/api/v0/processes';
 
@@ -104,6 +111,7 @@ export const API_OPERATIONS: readonly OperationSpec[] = [
       ID,
       { name: 'cursor', in: 'query', description: 'Byte offset to start from (default 0).', schema: v.string() },
       { name: 'encoding', in: 'query', description: '`utf8` (default: `text`) or `base64` (exact bytes in `data`).', schema: v.string() },
+      TICKET,
       ...CHAT_HEADERS,
     ],
     responses: {
@@ -166,7 +174,7 @@ export const API_OPERATIONS: readonly OperationSpec[] = [
     operationId: 'watchGit',
     tag: 'git',
     summary: 'WebSocket of git changes for `chat_id` (see the README); a plain GET answers 426.',
-    parameters: [{ name: 'chat_id', in: 'query', description: 'The chat to watch (a UUID).', schema: v.string() }, ...CHAT_HEADERS],
+    parameters: [{ name: 'chat_id', in: 'query', description: 'The chat to watch (a UUID).', schema: v.string() }, TICKET, ...CHAT_HEADERS],
     responses: { 426: error('Not a WebSocket upgrade (UPGRADE_REQUIRED).') },
   },
   {
@@ -185,6 +193,15 @@ export const API_OPERATIONS: readonly OperationSpec[] = [
       413: error('Body larger than maxBodyBytes.'),
       500: error('The OS refused the signal (SIGNAL_FAILED).'),
     },
+  },
+  {
+    method: 'post',
+    path: '/api/v0/auth/ticket',
+    operationId: 'createTicket',
+    tag: 'operations',
+    summary: 'A single-use ticket (30 s) for a browser EventSource or WebSocket: `?ticket=` on a process stream or git watch.',
+    description: 'Needs the bearer token. Keeps the long-lived token out of URLs and logs. The request body is ignored.',
+    responses: { 200: { description: 'The ticket.', schema: TicketResponseSchema } },
   },
   {
     method: 'get',
@@ -221,6 +238,7 @@ export function apiDocumentOptions(auth: boolean): OpenApiOptions {
   return {
     auth,
     unauthorized: error('Missing or wrong bearer token (UNAUTHORIZED); the WWW-Authenticate header says which.'),
+    forbidden: error('A Host that is not loopback, the configured host or in allowedHosts (HOST_NOT_ALLOWED), or an Origin that is not the service\'s own or in allowedOrigins (ORIGIN_NOT_ALLOWED).'),
     components: {
       StartRequest: StartBodySchema,
       SignalRequest: SignalBodySchema,
@@ -238,6 +256,7 @@ export function apiDocumentOptions(auth: boolean): OpenApiOptions {
       Truncation: TruncationSchema,
       SignalResponse: SignalResponseSchema,
       Health: HealthSchema,
+      TicketResponse: TicketResponseSchema,
       Error: ErrorBodySchema,
     },
   };

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { realClock, type Clock } from '../clock.js';
 import { SupervisorError } from '../errors.js';
 import { createGitRouter } from '../gitwatch/git-routes.js';
 import type { PathStore } from '../gitwatch/path-store.js';
@@ -10,7 +11,9 @@ import { processMachine } from '../supervisor/process-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
 import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, createAccessCredentials, type AccessCredentials } from './auth.js';
+import { createAuthRouter } from './auth-routes.js';
+import { browserGuardMiddleware, createBrowserGuard, type BrowserGuard } from './browser-guard.js';
 import { chatContextMiddleware, type RequestState } from './chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
 import { httpMetrics, mountedRouters } from './http-metrics.js';
@@ -37,7 +40,16 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** When given, the read-only view is served at `/inspect` from this feed. */
   inspectFeed?: InspectFeed;
+  /** Tickets and `/inspect` view sessions; absent: the app makes its own on `clock`. Share them with git watch. */
+  credentials?: AccessCredentials;
+  /** The time source of those credentials' expiry; default the wall clock. */
+  clock?: Clock;
+  /** The Host / Origin check of every request; absent: loopback names and same-origin pages only. */
+  browserGuard?: BrowserGuard;
 }
+
+/** The guard when none is given: nothing configured beyond loopback. */
+const LOOPBACK_ONLY: BrowserGuard = createBrowserGuard({ host: 'localhost', allowedHosts: [], allowedOrigins: [] });
 
 /**
  * Turns what the router left unanswered into API errors: its 405 (the Allow header stays) and
@@ -62,8 +74,9 @@ function unmatchedRoutes(): Koa.Middleware<RequestState> {
 
 /**
  * The Koa application. Middleware order, outermost first: HTTP metrics (sees the final status)
- * → access log (one line per request) → errors (status + `{message, detail?, code}`) → bearer
- * auth when a token is set (before anything that answers, so every route, present or future,
+ * → access log (one line per request) → errors (status + `{message, detail?, code}`) → browser
+ * guard (Host and Origin: no web page on another origin, no rebound name, runs or reads
+ * anything; before auth and before any body is read) → bearer auth when a token is set (before anything that answers, so every route, present or future,
  * needs the token) →
  * chat context (may reject a bad header, so it sits inside the error handler) → unmatched (405 /
  * 404 as JSON) → routes → allowed methods.
@@ -83,7 +96,9 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(httpMetrics(metrics, () => (routers ??= mountedRouters(app))));
   app.use(accessLog(deps.log));
   app.use(errorMiddleware());
-  if (authToken !== null) app.use(bearerAuth(authToken));
+  app.use(browserGuardMiddleware(deps.browserGuard ?? LOOPBACK_ONLY));
+  const credentials = deps.credentials ?? createAccessCredentials(deps.clock ?? realClock);
+  if (authToken !== null) app.use(bearerAuth(authToken, credentials));
   app.use(chatContextMiddleware());
   app.use(unmatchedRoutes());
   // The process API first: it carries nearly all the traffic, and a matched route ends the
@@ -92,6 +107,9 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(router.allowedMethods());
   app.use(opsRouter.routes());
   app.use(opsRouter.allowedMethods());
+  const authRouter = createAuthRouter({ tickets: credentials.tickets });
+  app.use(authRouter.routes());
+  app.use(authRouter.allowedMethods());
   // Git watch's HTTP routes (src/gitwatch/git-routes.ts); its WebSocket is attached in service.ts.
   if (deps.pathStore) {
     const gitRouter = createGitRouter({ store: deps.pathStore, maxBodyBytes: deps.maxBodyBytes });

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
+import type { Clock } from '../clock.js';
 import { SupervisorError } from '../errors.js';
 import type { RequestState } from './chat-context.js';
+import { CredentialStore } from './credential-store.js';
 
 /** Paths answered without a token: liveness probes (load balancers, systemd, k8s) carry none. */
 export const AUTH_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/healthz']);
@@ -20,8 +22,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digestA, digestB);
 }
 
-/** What an `Authorization` header says about the caller. */
-export type BearerVerdict = 'ok' | 'missing' | 'invalid';
+/** What an `Authorization` header (or a `?ticket=`) says about the caller. */
+export type BearerVerdict = 'ok' | 'missing' | 'invalid' | 'invalid_ticket';
 
 /**
  * Builds the check of an `Authorization` header value against `token`: `ok`, `missing` (no
@@ -42,30 +44,65 @@ export function createBearerCheck(token: string): (authorization: string | undef
  * `WWW-Authenticate: ` + `challengeFor(verdict)`.
  */
 export function unauthorizedError(verdict: Exclude<BearerVerdict, 'ok'>): SupervisorError {
-  return verdict === 'missing'
-    ? new SupervisorError('UNAUTHORIZED', 'Authentication required.', { detail: 'Send the header "Authorization: Bearer <token>".' })
-    : new SupervisorError('UNAUTHORIZED', 'Invalid bearer token.', { detail: 'The token does not match the authToken setting.' });
+  if (verdict === 'missing') return new SupervisorError('UNAUTHORIZED', 'Authentication required.', { detail: 'Send the header "Authorization: Bearer <token>".' });
+  if (verdict === 'invalid_ticket') {
+    return new SupervisorError('UNAUTHORIZED', 'Invalid or expired ticket.', {
+      detail: `A ticket is valid once, for ${TICKET_TTL_MS / 1000} s: get a new one with POST /api/v0/auth/ticket (bearer token required).`,
+    });
+  }
+  return new SupervisorError('UNAUTHORIZED', 'Invalid bearer token.', { detail: 'The token does not match the authToken setting.' });
 }
 
 /** The `WWW-Authenticate` value for a refusal: RFC 6750 adds `error="invalid_token"` for a wrong token. */
 export function challengeFor(verdict: Exclude<BearerVerdict, 'ok'>): string {
-  return verdict === 'invalid' ? `${BEARER_CHALLENGE}, error="invalid_token"` : BEARER_CHALLENGE;
+  return verdict === 'missing' ? BEARER_CHALLENGE : `${BEARER_CHALLENGE}, error="invalid_token"`;
 }
 
-/** The cookie that carries the token for the `/inspect` view only. */
+/** The cookie that carries a view session (never the token) for the `/inspect` view only. */
 export const INSPECT_COOKIE = 'procvisor_inspect';
+/** A `/inspect` view session lasts this long; then the page needs `?token=` again. */
+export const INSPECT_SESSION_MS = 12 * 60 * 60 * 1000;
+/** View sessions at most (one per browser that traded the token); the oldest goes first. */
+const MAX_INSPECT_SESSIONS = 64;
+/** A ticket is valid this long, and once. */
+export const TICKET_TTL_MS = 30_000;
+/** Unredeemed tickets at most; the oldest goes first. */
+const MAX_TICKETS = 1024;
+
+/**
+ * The credentials that stand in for the token where a browser cannot send a header, all in
+ * memory (a restart revokes them): `tickets` (single-use, TICKET_TTL_MS, accepted as `?ticket=`
+ * on a process's SSE stream and the git watch upgrade only) and `inspectSessions` (the
+ * `/inspect` cookie, INSPECT_SESSION_MS, accepted under `/inspect` only).
+ */
+export interface AccessCredentials {
+  tickets: CredentialStore;
+  inspectSessions: CredentialStore;
+}
+
+export function createAccessCredentials(clock: Clock): AccessCredentials {
+  return {
+    tickets: new CredentialStore({ clock, ttlMs: TICKET_TTL_MS, maxEntries: MAX_TICKETS, singleUse: true }),
+    inspectSessions: new CredentialStore({ clock, ttlMs: INSPECT_SESSION_MS, maxEntries: MAX_INSPECT_SESSIONS, singleUse: false }),
+  };
+}
 
 function isInspectPath(path: string): boolean {
   return path === '/inspect' || path.startsWith('/inspect/');
 }
 
+/** The one HTTP route that takes a `?ticket=`: a process's SSE stream (EventSource sends no headers). */
+const TICKET_PATH = /^\/api\/v0\/processes\/[^/]+\/stream$/;
+
 /**
  * Requires the bearer token on every request except AUTH_EXEMPT_PATHS; with `token` null it
  * lets everything through. Sits inside the error middleware (which writes the 401 body) and
  * before everything else, routes included, so routes added later are covered too and an
- * unauthenticated caller learns nothing, not even which paths exist.
+ * unauthenticated caller learns nothing, not even which paths exist. Two stand-ins, each good
+ * for one place only: a view-session cookie under `/inspect`, and a ticket on `GET
+ * /api/v0/processes/{id}/stream` (a bad ticket is a 401 even if a header is also sent).
  */
-export function bearerAuth(token: string | null): Middleware<RequestState> {
+export function bearerAuth(token: string | null, credentials: AccessCredentials): Middleware<RequestState> {
   if (token === null) return (_ctx, next) => next();
   const check = createBearerCheck(token);
   return async (ctx, next) => {
@@ -74,22 +111,25 @@ export function bearerAuth(token: string | null): Middleware<RequestState> {
       return;
     }
     if (isInspectPath(ctx.path)) {
-      // A browser cannot send a bearer header: `/inspect?token=…` trades the token for a cookie
-      // scoped to the read-only view (never accepted by the API routes, so no cross-site POST
-      // can use it), then reloads the page without the token in its address.
+      // A browser cannot send a bearer header: `/inspect?token=…` trades the token for a random
+      // view session in a cookie scoped to the read-only view (the API never accepts it, and it
+      // is not the token, so a leaked cookie grants nothing else and dies with its expiry or a
+      // restart), then reloads the page without the token in its address.
       const offered = ctx.query.token;
       if (ctx.path === '/inspect' && typeof offered === 'string' && constantTimeEqual(offered, token)) {
-        ctx.cookies.set(INSPECT_COOKIE, offered, { httpOnly: true, sameSite: 'strict', path: '/inspect', overwrite: true });
+        const session = credentials.inspectSessions.issue();
+        ctx.cookies.set(INSPECT_COOKIE, session.value, { httpOnly: true, sameSite: 'strict', path: '/inspect', maxAge: session.expiresInMs, overwrite: true });
         ctx.redirect('/inspect');
         return;
       }
       const cookie = ctx.cookies.get(INSPECT_COOKIE);
-      if (cookie !== undefined && constantTimeEqual(cookie, token)) {
+      if (cookie !== undefined && credentials.inspectSessions.redeem(cookie)) {
         await next();
         return;
       }
     }
-    const verdict = check(ctx.get('authorization') || undefined);
+    const ticket = ctx.method === 'GET' && TICKET_PATH.test(ctx.path) ? ctx.query.ticket : undefined;
+    const verdict = ticket === undefined ? check(ctx.get('authorization') || undefined) : typeof ticket === 'string' && credentials.tickets.redeem(ticket) ? 'ok' : 'invalid_ticket';
     if (verdict !== 'ok') {
       // The error middleware keeps headers set here when it writes the body.
       ctx.set('WWW-Authenticate', challengeFor(verdict));
@@ -97,4 +137,13 @@ export function bearerAuth(token: string | null): Middleware<RequestState> {
     }
     await next();
   };
+}
+
+/**
+ * The check of a git watch upgrade: a `?ticket=` (redeemed: single-use) when the URL has one,
+ * else the `Authorization` header.
+ */
+export function createUpgradeCheck(token: string, tickets: CredentialStore): (authorization: string | undefined, ticket: string | null) => BearerVerdict {
+  const check = createBearerCheck(token);
+  return (authorization, ticket) => (ticket === null ? check(authorization) : tickets.redeem(ticket) ? 'ok' : 'invalid_ticket');
 }

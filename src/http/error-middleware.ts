@@ -28,6 +28,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   WATCH_LIMIT_REACHED: 503,
   GIT_FAILED: 500,
   UNAUTHORIZED: 401,
+  HOST_NOT_ALLOWED: 403,
+  ORIGIN_NOT_ALLOWED: 403,
   // Start-up only (the server could not listen); never an HTTP answer.
   LISTEN_FAILED: 500,
   // Start-up only (the data directory holds a newer procvisor's database); never an HTTP answer.

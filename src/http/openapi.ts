@@ -42,6 +42,8 @@ export interface OpenApiOptions {
   components: Record<string, AnySchema>;
   /** The 401 response added to every non-public operation when auth is on. */
   unauthorized: ResponseSpec;
+  /** The 403 response of every operation: the browser guard's HOST_NOT_ALLOWED / ORIGIN_NOT_ALLOWED. */
+  forbidden: ResponseSpec;
   /** Whether the service requires a bearer token. */
   auth: boolean;
 }
@@ -73,6 +75,7 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[], optio
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(op.responses)) responses[status] = content(response);
     if (options.auth && !op.public) responses['401'] = content(options.unauthorized);
+    responses['403'] = content(options.forbidden);
     (paths[op.path] ??= {})[op.method] = {
       operationId: op.operationId,
       summary: op.summary,

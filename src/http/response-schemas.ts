@@ -76,6 +76,8 @@ export const EventStreamSchema = v.pipe(v.string(), v.description('text/event-st
 export const ListResponseSchema = v.strictObject({ processes: v.array(ProcessInfoSchema) });
 export const SignalResponseSchema = v.strictObject({ message: v.string() });
 export const HealthSchema = v.strictObject({ status: v.picklist(['ok', 'shutting_down']) });
+/** `POST /api/v0/auth/ticket`. */
+export const TicketResponseSchema = v.strictObject({ ticket: v.string(), expires_in_ms: v.number() });
 
 /** `GET /metrics`: Prometheus text exposition format 0.0.4. */
 export const MetricsTextSchema = v.pipe(v.string(), v.description('Prometheus text exposition format 0.0.4.'));

@@ -1,0 +1,192 @@
+import { expect } from 'chai';
+import WebSocket from 'ws';
+import { realClock, type Clock } from '../../src/clock.js';
+import { INSPECT_SESSION_MS, TICKET_TTL_MS } from '../../src/http/auth.js';
+import { CredentialStore } from '../../src/http/credential-store.js';
+import { startTestService, type TestService } from '../helpers/test-service.js';
+
+const TOKEN = 'access-credentials-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const CHAT = '11111111-1111-4111-8111-111111111111';
+
+/** A clock whose `now` the spec moves; timers stay real (nothing here waits on them). */
+function manualClock(): Clock & { advance(ms: number): void } {
+  let now = Date.now();
+  return { now: () => now, setTimeout: (callback, delayMs) => realClock.setTimeout(callback, delayMs), clearTimeout: (handle) => realClock.clearTimeout(handle), advance: (ms) => (now += ms) };
+}
+
+/** Trades the token for a view session; returns the `name=value` cookie pair. */
+async function inspectCookie(service: TestService): Promise<string> {
+  const traded = await service.request(`/inspect?token=${TOKEN}`, { redirect: 'manual' });
+  expect(traded.status).to.equal(302);
+  return (traded.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+async function mintTicket(service: TestService): Promise<string> {
+  const response = await service.post('/api/v0/auth/ticket', {}, AUTH);
+  expect(response.status).to.equal(200);
+  expect(response.headers.get('cache-control')).to.equal('no-store');
+  return ((await response.json()) as { ticket: string }).ticket;
+}
+
+/** Opens the git watch socket; resolves with 101 when it opened, else the refusal's status. */
+function watch(service: TestService, query: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${service.url.replace('http', 'ws')}/api/v0/git/watch?chat_id=${CHAT}${query}`, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+describe('CredentialStore', () => {
+  it('issues random values that are valid until the ttl on its clock', () => {
+    const clock = manualClock();
+    const store = new CredentialStore({ clock, ttlMs: 1000, maxEntries: 4, singleUse: false });
+    const { value, expiresInMs } = store.issue();
+    expect(value).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(expiresInMs).to.equal(1000);
+    expect(store.issue().value).to.not.equal(value);
+    expect(store.redeem(value)).to.equal(true);
+    expect(store.redeem(value)).to.equal(true);
+    clock.advance(999);
+    expect(store.redeem(value)).to.equal(true);
+    clock.advance(1);
+    expect(store.redeem(value)).to.equal(false);
+    expect(store.redeem('never-issued')).to.equal(false);
+  });
+
+  it('accepts a single-use value once', () => {
+    const store = new CredentialStore({ clock: manualClock(), ttlMs: 1000, maxEntries: 4, singleUse: true });
+    const { value } = store.issue();
+    expect(store.redeem(value)).to.equal(true);
+    expect(store.redeem(value)).to.equal(false);
+  });
+
+  it('holds at most maxEntries, dropping the oldest', () => {
+    const store = new CredentialStore({ clock: manualClock(), ttlMs: 1000, maxEntries: 3, singleUse: false });
+    const values = [1, 2, 3, 4].map(() => store.issue().value);
+    expect(store.size).to.equal(3);
+    expect(values.map((v) => store.redeem(v))).to.deep.equal([false, true, true, true]);
+  });
+});
+
+describe('/inspect view sessions', function () {
+  this.timeout(20_000);
+  let service: TestService;
+  let clock: ReturnType<typeof manualClock>;
+  before(async () => {
+    clock = manualClock();
+    service = await startTestService({ authToken: TOKEN }, { clock });
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('sets a random cookie that is not the token, and that the API refuses as a bearer, a cookie or a ticket', async () => {
+    const pair = await inspectCookie(service);
+    const value = pair.slice(pair.indexOf('=') + 1);
+    expect(value).to.not.equal(TOKEN);
+    expect((await service.request('/inspect/machine.json', { headers: { cookie: pair } })).status).to.equal(200);
+    const asBearer = await service.request('/api/v0/processes/list', { headers: { authorization: `Bearer ${value}` } });
+    expect(asBearer.status).to.equal(401);
+    expect(((await asBearer.json()) as { code: string }).code).to.equal('UNAUTHORIZED');
+    expect((await service.post('/api/v0/processes/start', { command: 'true' }, { authorization: `Bearer ${value}` })).status).to.equal(401);
+    expect((await service.request('/api/v0/processes/list', { headers: { cookie: pair } })).status).to.equal(401);
+    expect((await service.request(`/api/v0/processes/x/stream?ticket=${value}`)).status).to.equal(401);
+    expect(await watch(service, `&ticket=${value}`)).to.equal(401);
+  });
+
+  it('expires the cookie after INSPECT_SESSION_MS on the injected clock', async () => {
+    const pair = await inspectCookie(service);
+    clock.advance(INSPECT_SESSION_MS - 1);
+    expect((await service.request('/inspect/machine.json', { headers: { cookie: pair } })).status).to.equal(200);
+    clock.advance(1);
+    expect((await service.request('/inspect/machine.json', { headers: { cookie: pair } })).status).to.equal(401);
+  });
+
+  it('does not accept a cookie of an earlier run after a restart', async () => {
+    const pair = await inspectCookie(service);
+    const restarted = await startTestService({ authToken: TOKEN });
+    try {
+      expect((await restarted.request('/inspect/machine.json', { headers: { cookie: pair } })).status).to.equal(401);
+    } finally {
+      await restarted.close();
+    }
+  });
+});
+
+describe('tickets (POST /api/v0/auth/ticket)', function () {
+  this.timeout(20_000);
+  let service: TestService;
+  let clock: ReturnType<typeof manualClock>;
+  let processId: string;
+  before(async () => {
+    clock = manualClock();
+    service = await startTestService({ authToken: TOKEN }, { clock });
+    const started = await service.post('/api/v0/processes/start', { command: 'echo ticketed' }, AUTH);
+    processId = ((await started.json()) as { id: string }).id;
+    await (await service.request(`/api/v0/processes/${processId}/output?wait=true`, { headers: AUTH })).body?.cancel();
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('needs the bearer token to issue one', async () => {
+    expect((await service.post('/api/v0/auth/ticket', {})).status).to.equal(401);
+  });
+
+  it('opens a process stream once, then is spent', async () => {
+    const ticket = await mintTicket(service);
+    const first = await service.request(`/api/v0/processes/${processId}/stream?ticket=${ticket}`);
+    expect(first.status).to.equal(200);
+    expect(await first.text()).to.include('ticketed');
+    const again = await service.request(`/api/v0/processes/${processId}/stream?ticket=${ticket}`);
+    expect(again.status).to.equal(401);
+    expect(await again.json()).to.deep.include({ message: 'Invalid or expired ticket.', code: 'UNAUTHORIZED' });
+    expect(again.headers.get('www-authenticate')).to.include('error="invalid_token"');
+  });
+
+  it('opens the git watch socket once, then is spent', async () => {
+    const ticket = await mintTicket(service);
+    expect(await watch(service, `&ticket=${ticket}`)).to.equal(101);
+    expect(await watch(service, `&ticket=${ticket}`)).to.equal(401);
+  });
+
+  it('is refused after TICKET_TTL_MS on the injected clock', async () => {
+    const ticket = await mintTicket(service);
+    clock.advance(TICKET_TTL_MS);
+    expect((await service.request(`/api/v0/processes/${processId}/stream?ticket=${ticket}`)).status).to.equal(401);
+  });
+
+  it('is not accepted anywhere but the stream and git watch', async () => {
+    for (const [method, path] of [['GET', '/api/v0/processes/list'], ['GET', `/api/v0/processes/${processId}/output`], ['POST', '/api/v0/processes/start'], ['GET', '/metrics'], ['GET', '/inspect/machine.json']]) {
+      const ticket = await mintTicket(service);
+      const response = await service.request(`${path}?ticket=${ticket}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{"command":"true"}' } : {}) });
+      expect(response.status, `${method} ${path}`).to.equal(401);
+    }
+  });
+
+  it('never writes a ticket to the log', async () => {
+    const used = await mintTicket(service);
+    await (await service.request(`/api/v0/processes/${processId}/stream?ticket=${used}`)).text();
+    await (await service.request(`/api/v0/processes/${processId}/stream?ticket=${used}`)).text();
+    const watched = await mintTicket(service);
+    await watch(service, `&ticket=${watched}`);
+    await watch(service, `&ticket=${watched}`);
+    const log = JSON.stringify(service.sink.lines);
+    expect(service.sink.lines.some((line) => line.msg === 'request' && line.path === `/api/v0/processes/${processId}/stream` && line.status === 401)).to.equal(true);
+    expect(log).to.not.include(used);
+    expect(log).to.not.include(watched);
+    expect(log).to.not.include(TOKEN);
+  });
+});

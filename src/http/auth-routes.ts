@@ -1,0 +1,24 @@
+import { Router } from '@koa/router';
+import type { RequestState } from './chat-context.js';
+import type { CredentialStore } from './credential-store.js';
+import { sendJson } from './json.js';
+
+export const TICKET_ROUTE = '/api/v0/auth/ticket';
+
+/**
+ * `POST /api/v0/auth/ticket`: a fresh ticket `{ticket, expires_in_ms}` for a browser, which can
+ * send no `Authorization` header on an EventSource or a WebSocket. The route itself needs the
+ * bearer token (the auth middleware runs first); the ticket is accepted once, within its
+ * lifetime, as `?ticket=` on `GET /api/v0/processes/{id}/stream` and the git watch upgrade only,
+ * so the long-lived token never appears in a URL. Without a token configured, tickets are
+ * issued but nothing asks for them. The body, if any, is not read.
+ */
+export function createAuthRouter(deps: { tickets: CredentialStore }): Router<RequestState> {
+  const router = new Router<RequestState>();
+  router.post(TICKET_ROUTE, (ctx) => {
+    const ticket = deps.tickets.issue();
+    ctx.set('Cache-Control', 'no-store');
+    sendJson(ctx, 200, { ticket: ticket.value, expires_in_ms: ticket.expiresInMs });
+  });
+  return router;
+}

@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+
+/** Settings of a CredentialStore; times in ms on `clock`. */
+export interface CredentialStoreOptions {
+  clock: Clock;
+  /** How long a credential is valid after it was issued. */
+  ttlMs: number;
+  /** Live credentials at most; issuing one more drops the oldest. */
+  maxEntries: number;
+  /** A credential is accepted once, then forgotten (tickets); else until it expires (view sessions). */
+  singleUse: boolean;
+}
+
+/** A credential as handed out: the value to present, and its lifetime on the store's clock. */
+export interface IssuedCredential {
+  value: string;
+  expiresInMs: number;
+}
+
+/**
+ * Short-lived random credentials that stand in for the bearer token where a browser cannot send
+ * a header: 256 random bits each, kept in memory only (a restart revokes them all), keyed by
+ * their SHA-256 so a lookup's timing says nothing about a stored value, never the token itself
+ * or derived from it: a leaked one grants only what its store is checked for, until it expires.
+ * Bounded by `maxEntries`; expired entries are dropped as new ones are issued.
+ */
+export class CredentialStore {
+  private readonly options: CredentialStoreOptions;
+  /** SHA-256 hex of the value → expiry (clock ms); insertion order is issue order. */
+  private readonly live = new Map<string, number>();
+
+  constructor(options: CredentialStoreOptions) {
+    this.options = options;
+  }
+
+  /** Live credentials right now (expired ones not yet dropped count too). */
+  get size(): number {
+    return this.live.size;
+  }
+
+  issue(): IssuedCredential {
+    const now = this.options.clock.now();
+    for (const [key, expiresAt] of this.live) if (expiresAt <= now) this.live.delete(key);
+    while (this.live.size >= this.options.maxEntries) {
+      const oldest = this.live.keys().next().value;
+      if (oldest === undefined) break;
+      this.live.delete(oldest);
+    }
+    const value = randomBytes(32).toString('base64url');
+    this.live.set(digest(value), now + this.options.ttlMs);
+    return { value, expiresInMs: this.options.ttlMs };
+  }
+
+  /** True if `value` was issued here and has not expired (nor, single-use, been redeemed). */
+  redeem(value: string): boolean {
+    const key = digest(value);
+    const expiresAt = this.live.get(key);
+    if (expiresAt === undefined) return false;
+    if (expiresAt <= this.options.clock.now()) {
+      this.live.delete(key);
+      return false;
+    }
+    if (this.options.singleUse) this.live.delete(key);
+    return true;
+  }
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
