@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { SupervisorError } from '../errors.js';
+import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import type { RequestState } from './chat-context.js';
 
 /** Paths answered without a token: liveness probes (load balancers, systemd, k8s) carry none. */
@@ -20,8 +21,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digestA, digestB);
 }
 
-/** What an `Authorization` header says about the caller. */
-export type BearerVerdict = 'ok' | 'missing' | 'invalid';
+export type { BearerVerdict } from '../protocol/bearer-verdict.js';
 
 /**
  * Builds the check of an `Authorization` header value against `token`: `ok`, `missing` (no
