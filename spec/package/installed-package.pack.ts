@@ -138,10 +138,14 @@ describe('the packed package, installed into a plain project', function () {
       expect(JSON.parse(result.stdout)).to.deep.equal(['function', 'function', 'function', 'function', 'function', 'function', 'function', 'function', false]);
     });
 
-    it('requires the client from CommonJS', async () => {
-      const code = "const { ProcvisorClient, chatHeaders } = require('procvisor/client'); console.log(typeof ProcvisorClient, Object.keys(chatHeaders('c')).join(','));";
+    it('requires every entry point from CommonJS (require of ES modules, Node 20.19+)', async () => {
+      const code = [
+        "const { ProcvisorClient, chatHeaders } = require('procvisor/client');",
+        "console.log(typeof ProcvisorClient, Object.keys(chatHeaders('c')).join(','));",
+        "console.log(typeof require('procvisor').startService, typeof require('procvisor/tools').createChatTools, typeof require('procvisor/testing').createTestSupervisor);",
+      ].join('\n');
       const result = succeeded(await run(process.execPath, ['--input-type=commonjs', '-e', code], { cwd: consumer }), 'CommonJS require');
-      expect(result.stdout.trim()).to.equal('function coder-chat-id,coder-ancestor-chat-ids');
+      expect(result.stdout.trim().split('\n')).to.deep.equal(['function coder-chat-id,coder-ancestor-chat-ids', 'function function function']);
     });
   });
 
