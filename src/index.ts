@@ -1,17 +1,19 @@
-// procvisor's public API for library users: run the service, or embed a supervisor.
+// procvisor's public API for library users (`import … from 'procvisor'`): run the service, or
+// embed a supervisor. Only what those two uses need is exported; the HTTP app, auth helpers,
+// metric factories and other internals are not part of the package's contract. The SDK, chat
+// tools and testing kit are the separate entry points `procvisor/client`, `/tools`, `/testing`.
 export { loadConfig, type Config } from './config.js';
 export { SupervisorError, type ErrorCode } from './errors.js';
 export { createLogger, type Logger } from './logger.js';
 export { realClock, type Clock } from './clock.js';
 export { startService, type Service, type ServiceDeps } from './service.js';
-export { createApp, type AppDeps } from './http/app.js';
-export { createBearerCheck, constantTimeEqual, type BearerVerdict } from './http/auth.js';
-export { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
+export type { GitWatch } from './gitwatch/git-watch.js';
+export type { ServiceMetrics } from './ops/service-metrics.js';
+export { createProcessSpawner } from './spawn/process-spawner.js';
 export { createPipeSpawner } from './spawn/pipe-spawner.js';
 export type { Spawner, SpawnRequest, ChildHandle, ChildListener } from './spawn/spawner.js';
 export { Supervisor, type SupervisorOptions, type StartRequest, type ChatIdentity, type SupervisorStats } from './supervisor/supervisor.js';
 export type { EnvHook } from './supervisor/environment.js';
-export { HeadTailBuffer, type RenderedOutput, type Truncation } from './supervisor/head-tail-buffer.js';
-export { processMachine } from './supervisor/process-machine.js';
+export type { RenderedOutput, Truncation } from './supervisor/head-tail-buffer.js';
 export type { ExitReason } from './supervisor/exit-reason.js';
-export { toProcessInfo, toProcessOutput, type ProcessInfoWire, type ProcessOutputWire } from './supervisor/process-view.js';
+export type { ProcessInfoWire, ProcessOutputWire } from './supervisor/process-view.js';

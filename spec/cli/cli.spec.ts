@@ -11,6 +11,8 @@ import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const BIN = fileURLToPath(new URL('../../bin/procvisor.js', import.meta.url));
+// The real bin, running the TypeScript source (its `#cli` import under this condition), not dist/.
+const SOURCE = ['--conditions=procvisor-source', '--import', 'tsx'];
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 interface Launched {
@@ -21,9 +23,9 @@ interface Launched {
   exited: Promise<number>;
 }
 
-/** Runs `node bin/procvisor.js <args>` as a child process, without a terminal. */
+/** Runs `node <SOURCE> bin/procvisor.js <args>` as a child process, without a terminal. */
 function launch(args: string[], env: NodeJS.ProcessEnv = {}): Launched {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, PROCVISOR_URL: '', PROCVISOR_AUTH_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SOURCE, BIN, ...args], { env: { ...process.env, PROCVISOR_URL: '', PROCVISOR_AUTH_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -7,6 +7,8 @@ import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const BIN = fileURLToPath(new URL('../../bin/procvisor.js', import.meta.url));
+// The real bin, running the TypeScript source (its `#cli` import under this condition), not dist/.
+const SOURCE = ['--conditions=procvisor-source', '--import', 'tsx'];
 
 interface Running {
   client: Client;
@@ -18,7 +20,7 @@ interface Running {
 
 /** Launches `procvisor mcp <args>` as an MCP host would, and connects the SDK's client to it. */
 async function launch(args: string[]): Promise<Running> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', ...args], stderr: 'pipe', env: { LOG_LEVEL: 'debug' } });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [...SOURCE, BIN, 'mcp', ...args], stderr: 'pipe', env: { LOG_LEVEL: 'debug' } });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const client = new Client({ name: 'spec-host', version: '0.0.0' });
@@ -51,7 +53,7 @@ function pgrep(pattern: string): string {
 
 function runBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...SOURCE, BIN, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -1,4 +1,4 @@
-import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER } from '../http/chat-context.js';
+import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER } from '../protocol/chat-headers.js';
 
 /**
  * The headers that tie requests to a chat (`Coder-Chat-Id`, `Coder-Ancestor-Chat-Ids`), for

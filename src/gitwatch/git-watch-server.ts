@@ -9,8 +9,9 @@ import { handleClientMessage, sendMessage } from './client-messages.js';
 import type { GitRunner } from './git-runner.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat, type TargetChat } from './target-chat.js';
-import { challengeFor, unauthorizedError, type BearerVerdict } from '../http/auth.js';
+import { challengeFor, unauthorizedError } from '../http/auth.js';
 import { requestFacts, type BrowserGuard } from '../http/browser-guard.js';
+import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import { rejectUpgrade } from './upgrade-rejection.js';
 import { WatchSession } from './watch-session.js';
 

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
-import type { BearerVerdict } from '../http/auth.js';
 import type { BrowserGuard } from '../http/browser-guard.js';
 import type { Logger } from '../logger.js';
+import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';
 import { GitRunner } from './git-runner.js';
 import { GitWatchServer, type GitWatchStats } from './git-watch-server.js';

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Clock } from '../clock.js';
 import { SupervisorError } from '../errors.js';
+import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import type { RequestState } from './chat-context.js';
 import { CredentialStore } from './credential-store.js';
 
@@ -22,8 +23,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digestA, digestB);
 }
 
-/** What an `Authorization` header (or a `?ticket=`) says about the caller. */
-export type BearerVerdict = 'ok' | 'missing' | 'invalid' | 'invalid_ticket';
+export type { BearerVerdict } from '../protocol/bearer-verdict.js';
 
 /**
  * Builds the check of an `Authorization` header value against `token`: `ok`, `missing` (no
