@@ -10,6 +10,7 @@ const REASONS: Record<ExitReason, true> = {
   shutdown: true,
   spawn_failed: true,
   drain_cutoff: true,
+  swept: true,
 };
 
 /** Every ExitReason at run time: the metric's label values and the OpenAPI enum. */
