@@ -15,6 +15,8 @@ export interface ServiceProcess {
   get(path: string): Promise<Record<string, unknown>>;
   /** SIGKILLs the service and waits for its exit. */
   kill9(): Promise<void>;
+  /** SIGTERM (clean shutdown); resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
 /**
@@ -43,6 +45,11 @@ export async function launchService(env: Record<string, string> = {}): Promise<S
     lines,
     post: async (path, body) => json(await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) })),
     get: async (path) => json(await fetch(`${url}${path}`)),
+    stop: async () => {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      return ((await exited) as [number | null])[0];
+    },
     kill9: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
@@ -71,4 +78,19 @@ export function liveGroupMembers(pgid: number): string[] {
     if (pgrp === String(pgid) && state !== 'Z') members.push(`${entry} ${stat.slice(stat.indexOf('(') + 1, close)}`);
   }
   return members;
+}
+
+/** The pid of the crash sentinel started by the service `parent` (its child running the sentinel script), or null. */
+export function sentinelPidOf(parent: number): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('procvisor-sentinel')) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
 }

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { expect } from 'chai';
 import { GroupSentinel } from '../../src/spawn/group-sentinel.js';
 import { readStartTicks } from '../../src/spawn/process-identity.js';
 import { createLogSink } from '../helpers/log-sink.js';
-import { launchService, liveGroupMembers, type ServiceProcess } from '../helpers/service-process.js';
+import { launchService, liveGroupMembers, sentinelPidOf, type ServiceProcess } from '../helpers/service-process.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /** A detached `sleep` leading its own group; killed in afterEach whatever happens. */
@@ -15,31 +14,6 @@ function sleeper(groups: ChildProcess[]): number {
   groups.push(child);
   return child.pid!;
 }
-
-/** The pid of the sentinel process of `service` (a child of the service, running our script). */
-function sentinelOf(parent: number): number | null {
-  for (const line of liveGroupMembersAll()) if (line.ppid === parent && line.cmd.includes('procvisor-sentinel')) return line.pid;
-  return null;
-}
-
-function liveGroupMembersAll(): { pid: number; ppid: number; cmd: string }[] {
-  const out: { pid: number; ppid: number; cmd: string }[] = [];
-  for (const pidText of readdirSafe()) {
-    try {
-      const stat = readFileSync(`/proc/${pidText}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      out.push({ pid: Number(pidText), ppid, cmd: readFileSync(`/proc/${pidText}/cmdline`, 'utf8') });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-function readdirSafe(): string[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
-}
-
 
 describe('GroupSentinel', () => {
   const groups: ChildProcess[] = [];
@@ -55,7 +29,7 @@ describe('GroupSentinel', () => {
 
   /** Ends the sentinel's stdin without `q`: what the OS does when the service dies. */
   function dieUnderneath(sentinel: GroupSentinel): void {
-    (sentinel as unknown as { child: ChildProcess }).child.stdin!.destroy();
+    sentinel.child.stdin!.destroy();
   }
 
   it('kills every registered group when its pipe closes without a goodbye, then exits', async () => {
@@ -64,7 +38,7 @@ describe('GroupSentinel', () => {
     const pgids = [sleeper(groups), sleeper(groups)];
     await waitUntil(() => pgids.every((pgid) => readStartTicks(pgid) !== null), 'the sleepers to run');
     for (const pgid of pgids) sentinel.added({ pgid, startTicks: readStartTicks(pgid), processId: null });
-    const exited = once((sentinel as unknown as { child: ChildProcess }).child, 'exit');
+    const exited = once(sentinel.child, 'exit');
     dieUnderneath(sentinel);
     await exited;
     for (const pgid of pgids) expect(liveGroupMembers(pgid), `group ${pgid}`).to.deep.equal([]);
@@ -79,7 +53,7 @@ describe('GroupSentinel', () => {
     sentinel.added({ pgid: stranger, startTicks: readStartTicks(stranger)! - 1, processId: null });
     sentinel.added({ pgid: killed, startTicks: readStartTicks(killed), processId: null });
     sentinel.removed(removed);
-    const exited = once((sentinel as unknown as { child: ChildProcess }).child, 'exit');
+    const exited = once(sentinel.child, 'exit');
     dieUnderneath(sentinel);
     await exited;
     expect(liveGroupMembers(removed)).to.have.length(1);
@@ -93,7 +67,7 @@ describe('GroupSentinel', () => {
     const pgid = sleeper(groups);
     await waitUntil(() => readStartTicks(pgid) !== null, 'the sleeper to run');
     sentinel.added({ pgid, startTicks: readStartTicks(pgid), processId: null });
-    const exited = once((sentinel as unknown as { child: ChildProcess }).child, 'exit');
+    const exited = once(sentinel.child, 'exit');
     sentinel.close();
     const [code] = (await exited) as [number | null];
     expect(code).to.equal(0);
@@ -119,12 +93,11 @@ describe('GroupSentinel', () => {
       }, 'every command to start');
       // The background job of the shell that exited lives on in that group.
       await waitUntil(() => pgids.every((pgid) => liveGroupMembers(pgid).some((member) => member.includes('sleep'))), 'every group to run its sleep');
-      const sentinel = sentinelOf(service.child.pid!);
-      expect(sentinel, 'the sentinel process').to.be.a('number');
+      const sentinel = await waitUntil(() => sentinelPidOf(service!.child.pid!), 'the sentinel process');
       await service.kill9();
       const startedAt = Date.now();
       await waitUntil(() => pgids.every((pgid) => liveGroupMembers(pgid).length === 0), 'every group to be gone', 5000);
-      await waitUntil(() => liveGroupMembers(sentinel!).length === 0, 'the sentinel to exit', 5000);
+      await waitUntil(() => liveGroupMembers(sentinel).length === 0, 'the sentinel to exit', 5000);
       expect(Date.now() - startedAt).to.be.below(5000);
     });
   });

@@ -69,7 +69,8 @@ export class GroupSentinel implements GroupWatcher {
   private closing = false;
 
   private constructor(
-    private readonly child: ChildProcess,
+    /** The sentinel process (diagnostics and specs: closing its stdin is what a crash does). */
+    readonly child: ChildProcess,
     private readonly log: Logger,
   ) {
     child.on('error', (error) => log.error({ err: error }, 'the crash sentinel failed to start; a killed service would leave its processes running'));
