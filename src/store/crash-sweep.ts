@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { isSameGroup, listGroupMembers, type GroupMember } from '../spawn/process-identity.js';
-import { groupAlive, signalGroup } from '../spawn/signals.js';
+import { signalGroup } from '../spawn/signals.js';
 import type { RecordedGroup } from './group-table.js';
 
 /** How often the sweep looks whether the groups it sent SIGTERM are gone. */
@@ -28,8 +28,9 @@ export async function sweepCrashedGroups(recorded: readonly RecordedGroup[], opt
   const found: SweepResult['groups'] = [];
   for (const group of recorded) {
     if (group.bootId === null || group.bootId !== options.bootId) continue; // the machine rebooted: that run's groups died with it
-    if (!groupAlive(group.pgid) || !isSameGroup(group.pgid, group.startTicks)) continue;
-    found.push({ pgid: group.pgid, processId: group.processId, members: listGroupMembers(group.pgid), startTicks: group.startTicks });
+    if (!isSameGroup(group.pgid, group.startTicks)) continue;
+    const members = listGroupMembers(group.pgid);
+    if (members.length > 0) found.push({ pgid: group.pgid, processId: group.processId, members, startTicks: group.startTicks });
   }
   const processIds = new Set(found.flatMap((group) => (group.processId === null ? [] : [group.processId])));
   if (found.length === 0) return { groups: found, processIds };
@@ -44,7 +45,7 @@ export async function sweepCrashedGroups(recorded: readonly RecordedGroup[], opt
     }
   };
   // Checked again before each signal: a group that ended may not be signalled under a reused id.
-  const stillOurs = (group: SweepResult['groups'][number]): boolean => groupAlive(group.pgid) && isSameGroup(group.pgid, group.startTicks);
+  const stillOurs = (group: SweepResult['groups'][number]): boolean => isSameGroup(group.pgid, group.startTicks) && listGroupMembers(group.pgid, 1).length > 0;
   let alive = found;
   send(alive, 'SIGTERM');
   const deadline = performance.now() + options.graceMs;
