@@ -122,7 +122,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     groupWatchers,
   });
   if (store) supervisor.restore(store.load(config.reapAfterMs, swept));
-  const metrics = createServiceMetrics(supervisor);
+  const metrics = createServiceMetrics(supervisor, { sweptAtStart: swept.size });
   metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
   // Git watch: fed by process exits, served on the same port (HTTP routes + WebSocket upgrades).
   const gitWatch = createGitWatch(config, {

@@ -105,6 +105,8 @@ describe('crash sweep of the real service', () => {
     const warning = second.lines.find((line) => line.msg === 'sweeping process groups left running by a killed earlier run');
     expect((warning?.groups as { pgid: number }[]).map((group) => group.pgid)).to.have.members(pgids);
     expect(await second.get(`${API}/${running}/output`)).to.include({ running: false, exit_code: -1, exit_reason: 'swept' });
+    const metrics = await (await fetch(`${second.url}/metrics`)).text();
+    expect(metrics).to.match(/^procvisor_processes_exited_total\{reason="swept"\} 2$/m);
     // A clean stop leaves nothing to sweep for the next start.
     await second.post(`${API}/start`, { command: 'sleep 1042 & exit 0' });
     await waitUntil(() => second.lines.some((line) => line.msg === 'process started'), 'the new command to start');
