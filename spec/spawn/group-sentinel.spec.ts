@@ -41,7 +41,32 @@ describe('GroupSentinel', () => {
     const exited = once(sentinel.child, 'exit');
     dieUnderneath(sentinel);
     await exited;
+    // This service is alive: the sentinel it lost was restarted; end that one.
+    sentinel.close();
     for (const pgid of pgids) expect(liveGroupMembers(pgid), `group ${pgid}`).to.deep.equal([]);
+  });
+
+  it('starts a new sentinel holding the same groups when it dies while the service runs', async () => {
+    const { log, lines } = createLogSink('debug');
+    const sentinel = GroupSentinel.start({ graceMs: 2000, log });
+    const [kept, removed] = [sleeper(groups), sleeper(groups)];
+    await waitUntil(() => readStartTicks(kept) !== null && readStartTicks(removed) !== null, 'the sleepers to run');
+    sentinel.added({ pgid: kept, startTicks: readStartTicks(kept), processId: null });
+    sentinel.added({ pgid: removed, startTicks: readStartTicks(removed), processId: null });
+    sentinel.removed(removed);
+    const first = sentinel.child;
+    const firstExited = once(first, 'exit');
+    first.kill('SIGKILL');
+    await firstExited;
+    expect(sentinel.child).to.not.equal(first);
+    expect(lines.find((line) => line.msg === 'the crash sentinel exited; starting a new one')).to.include({ restarts: 1, groups: 1, signal: 'SIGKILL' });
+    const second = sentinel.child;
+    const secondExited = once(second, 'exit');
+    dieUnderneath(sentinel);
+    await secondExited;
+    sentinel.close();
+    expect(liveGroupMembers(kept)).to.deep.equal([]);
+    expect(liveGroupMembers(removed)).to.not.deep.equal([]);
   });
 
   it('leaves alone removed groups, and a group whose leader has another start time (a reused pid)', async () => {
@@ -56,6 +81,7 @@ describe('GroupSentinel', () => {
     const exited = once(sentinel.child, 'exit');
     dieUnderneath(sentinel);
     await exited;
+    sentinel.close();
     expect(liveGroupMembers(removed)).to.have.length(1);
     expect(liveGroupMembers(stranger)).to.have.length(1);
     expect(liveGroupMembers(killed)).to.deep.equal([]);

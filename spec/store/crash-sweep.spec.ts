@@ -92,11 +92,13 @@ describe('crash sweep of the real service', () => {
       const started = first.lines.filter((line) => line.msg === 'process started').map((line) => Number(line.pid));
       return started.length === 2 && started.every((pgid) => liveGroupMembers(pgid).some((member) => member.endsWith(' sleep'))) ? started : null;
     }, 'both commands to run');
-    // The container dies: the sentinel first, then the service.
+    // The container dies, sentinel and service at once: the sentinel is frozen first, so that
+    // neither does the service restart it nor does it see the service die.
     const sentinel = await waitUntil(() => sentinelPidOf(first.child.pid!), 'the sentinel');
-    process.kill(sentinel, 'SIGKILL');
-    await waitUntil(() => first.lines.some((line) => line.msg === 'the crash sentinel exited; a killed service would now leave its processes running'), 'the service to notice');
+    process.kill(sentinel, 'SIGSTOP');
     await first.kill9();
+    process.kill(sentinel, 'SIGKILL');
+    await waitUntil(() => liveGroupMembers(sentinel).length === 0, 'the sentinel to be gone');
     for (const pgid of pgids) expect(liveGroupMembers(pgid), `group ${pgid} after the kill`).to.not.deep.equal([]);
 
     const second = await launchService(env);

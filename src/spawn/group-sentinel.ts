@@ -56,6 +56,9 @@ export interface GroupSentinelOptions {
   log: Logger;
 }
 
+/** Restarts of a sentinel that died while the service ran; past it, the death is only logged. */
+export const MAX_SENTINEL_RESTARTS = 5;
+
 /**
  * A small process that outlives a killed service just long enough to end its process groups:
  * `kill -9` of the service (or of `procvisor mcp`) closes the sentinel's stdin, and the sentinel
@@ -63,32 +66,50 @@ export interface GroupSentinelOptions {
  * Ctrl-C or a group kill aimed at the service does not reach it; its stdin and its handle are
  * unref'd, so it never keeps the service's event loop alive. Grandchildren that call `setsid`
  * leave their group and are out of its reach. `close()` (clean shutdown) makes it exit quietly.
- * If it dies while the service runs, that is logged as an error (the crash sweep remains).
+ * If it dies while the service runs, a new one is started and told the groups it held (at most
+ * MAX_SENTINEL_RESTARTS times, each logged; then an error is logged and the crash sweep remains).
  */
 export class GroupSentinel implements GroupWatcher {
   private closing = false;
+  private restarts = 0;
+  /** The sentinel process (diagnostics and specs: closing its stdin is what a crash does). */
+  child: ChildProcess;
+  /** What the sentinel holds, to tell a restarted one: pgid → leader start ticks (0: unknown). */
+  private readonly groups = new Map<number, number>();
 
   private constructor(
-    /** The sentinel process (diagnostics and specs: closing its stdin is what a crash does). */
-    readonly child: ChildProcess,
+    private readonly graceTenths: number,
     private readonly log: Logger,
   ) {
-    child.on('error', (error) => log.error({ err: error }, 'the crash sentinel failed to start; a killed service would leave its processes running'));
-    child.on('exit', (code, signal) => {
-      if (!this.closing) log.error({ code, signal, pid: child.pid }, 'the crash sentinel exited; a killed service would now leave its processes running');
-    });
-    child.stdin?.on('error', (error) => {
-      if (!this.closing) log.warn({ err: error }, 'failed to write to the crash sentinel');
-    });
-    child.unref();
-    (child.stdin as Socket | null)?.unref();
+    this.child = this.spawnChild();
   }
 
   /** Starts the sentinel (the spawn is asynchronous; what is written before it runs waits in the pipe). */
   static start(options: GroupSentinelOptions): GroupSentinel {
-    const graceTenths = Math.max(1, Math.ceil(options.graceMs / 100));
-    const child = spawn('/bin/sh', ['-c', SCRIPT, 'procvisor-sentinel', String(graceTenths)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    return new GroupSentinel(child, options.log);
+    return new GroupSentinel(Math.max(1, Math.ceil(options.graceMs / 100)), options.log);
+  }
+
+  private spawnChild(): ChildProcess {
+    const { log } = this;
+    const child = spawn('/bin/sh', ['-c', SCRIPT, 'procvisor-sentinel', String(this.graceTenths)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', (error) => log.error({ err: error }, 'the crash sentinel failed to start; a killed service would leave its processes running'));
+    child.on('exit', (code, signal) => {
+      if (this.closing || child !== this.child) return;
+      if (this.restarts >= MAX_SENTINEL_RESTARTS) {
+        log.error({ code, signal, pid: child.pid, restarts: this.restarts }, 'the crash sentinel exited; a killed service would now leave its processes running');
+        return;
+      }
+      this.restarts += 1;
+      log.warn({ code, signal, pid: child.pid, restarts: this.restarts, groups: this.groups.size }, 'the crash sentinel exited; starting a new one');
+      this.child = this.spawnChild();
+      for (const [pgid, ticks] of this.groups) this.write(`a ${pgid} ${ticks}\n`);
+    });
+    child.stdin?.on('error', (error) => {
+      if (!this.closing && child === this.child) log.warn({ err: error }, 'failed to write to the crash sentinel');
+    });
+    child.unref();
+    (child.stdin as Socket | null)?.unref();
+    return child;
   }
 
   /** The sentinel's pid (undefined if it could not be spawned). */
@@ -97,14 +118,17 @@ export class GroupSentinel implements GroupWatcher {
   }
 
   added(group: TrackedGroup): void {
+    this.groups.set(group.pgid, group.startTicks ?? 0);
     this.send(`a ${group.pgid} ${group.startTicks ?? 0}\n`);
   }
 
   removed(pgid: number): void {
+    this.groups.delete(pgid);
     this.send(`r ${pgid}\n`);
   }
 
   cleared(): void {
+    this.groups.clear();
     this.send('c\n');
   }
 
@@ -117,7 +141,10 @@ export class GroupSentinel implements GroupWatcher {
   }
 
   private send(line: string): void {
-    if (this.closing) return;
+    if (!this.closing) this.write(line);
+  }
+
+  private write(line: string): void {
     const stdin = this.child.stdin;
     if (stdin === null || stdin.destroyed) return;
     stdin.write(line);
