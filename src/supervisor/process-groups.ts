@@ -24,9 +24,14 @@ export class ProcessGroups {
     return this.groups.size;
   }
 
-  /** Tracks the group led by `pgid` (the leader's start time is read now, to tell a reused pid apart). */
+  /**
+   * Tracks the group led by `pgid` (the leader's start time is read now, to tell a reused pid
+   * apart). A pgid still tracked from an earlier group that died before the next prune is a
+   * reused pid: the entry is replaced, and watchers hear the removal, then the new group.
+   */
   add(pgid: number | null, processId: string | null = null): void {
-    if (pgid === null || !Number.isInteger(pgid) || pgid <= 1 || this.groups.has(pgid)) return;
+    if (pgid === null || !Number.isInteger(pgid) || pgid <= 1) return;
+    if (this.groups.has(pgid)) this.tell((watcher) => watcher.removed(pgid));
     const group: TrackedGroup = { pgid, startTicks: this.startTicks(pgid), processId };
     this.groups.set(pgid, group);
     this.tell((watcher) => watcher.added(group));
