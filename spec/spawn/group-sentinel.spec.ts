@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { GroupSentinel } from '../../src/spawn/group-sentinel.js';
 import { readStartTicks } from '../../src/spawn/process-identity.js';
@@ -85,6 +86,23 @@ describe('GroupSentinel', () => {
     expect(liveGroupMembers(removed)).to.have.length(1);
     expect(liveGroupMembers(stranger)).to.have.length(1);
     expect(liveGroupMembers(killed)).to.deep.equal([]);
+  });
+
+  it('survives SIGTERM, SIGINT and SIGHUP (a stop aimed at the whole cgroup or session) and still does its job', async () => {
+    const { log, lines } = createLogSink('debug');
+    const sentinel = GroupSentinel.start({ graceMs: 2000, log });
+    const pgid = sleeper(groups);
+    await waitUntil(() => readStartTicks(pgid) !== null && readStartTicks(sentinel.child.pid!) !== null, 'the sleeper and the sentinel to run');
+    sentinel.added({ pgid, startTicks: readStartTicks(pgid), processId: null });
+    // The trap is set by the script's first line: wait until the sentinel reads its pipe.
+    await waitUntil(() => readFileSync(`/proc/${sentinel.child.pid!}/stat`, 'latin1').includes(') S '), 'the sentinel to wait on its pipe');
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) sentinel.child.kill(signal);
+    const exited = once(sentinel.child, 'exit');
+    dieUnderneath(sentinel);
+    await exited;
+    sentinel.close();
+    expect(liveGroupMembers(pgid)).to.deep.equal([]);
+    expect(lines.some((line) => line.msg === 'the crash sentinel exited; starting a new one' && line.signal !== null)).to.equal(false);
   });
 
   it('exits quietly on close() and kills nothing', async () => {

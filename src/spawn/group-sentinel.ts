@@ -10,9 +10,12 @@ import type { GroupWatcher, TrackedGroup } from './group-watcher.js';
  * sends SIGTERM to every registered group still its own, polls every 0.1 s up to $1 tenths of a
  * second, SIGKILLs what is left, and exits. "Its own": the leader is the process registered
  * (same start time in /proc/PGID/stat) or gone; a live leader with another start time is a
- * stranger that reused the pid, and is left alone.
+ * stranger that reused the pid, and is left alone. It ignores SIGHUP, SIGINT and SIGTERM: a
+ * stop that signals the service's whole cgroup or session (systemd's default KillMode) must not
+ * take the sentinel first; it ends with its pipe anyway.
  */
 const SCRIPT = `
+trap '' HUP INT TERM
 grace=$1
 groups=' '
 ours() {
