@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { waitUntil } from './helpers/wait-until.js';
 
@@ -63,6 +64,24 @@ describe('main', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).to.equal(2);
     expect(stderr).to.match(/host "0\.0\.0\.0" is reachable from other machines and no authToken is set\.\n.*PROCVISOR_AUTH_TOKEN/);
+  });
+
+  it('refuses to start on a database written by a newer procvisor (exit 2, the reason on stderr)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procvisor-main-'));
+    try {
+      const db = new Database(join(dir, 'procvisor.db'));
+      db.pragma('user_version = 7');
+      db.close();
+      const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, PORT: '0', PROCVISOR_DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout?.resume();
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).to.equal(2);
+      expect(stderr).to.match(/^procvisor: The database ".*procvisor\.db" was written by a newer procvisor \(schema version 7; this one knows 1\)\.\n.*untouched/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 with the reason when it cannot listen (a socket path that is a regular file)', async () => {

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'INVALID_JSON'
   | 'INVALID_REQUEST'
   | 'BODY_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'INVALID_CHAT_ID'
   | 'UNSUPPORTED_SIGNAL'
   | 'PROCESS_NOT_FOUND'
@@ -25,6 +26,7 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'UNAUTHORIZED'
   | 'LISTEN_FAILED'
+  | 'DATA_DIR_NEWER'
   | 'TOO_MANY_CLIENTS'
   | 'INTERNAL';
 

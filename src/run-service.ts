@@ -16,7 +16,8 @@ export interface RunServiceOptions {
  * Runs the service as a program: loads the configuration, starts the service, and on SIGINT or
  * SIGTERM shuts it down cleanly (stop accepting, terminate every process group, let blocking
  * waits answer, close). Resolves with the exit code: 0 after a clean shutdown, 2 for a bad
- * configuration, 1 when it cannot listen or the shutdown failed. A second signal during the
+ * configuration or a data directory of a newer procvisor, 1 when it cannot listen or the
+ * shutdown failed. A second signal during the
  * shutdown SIGKILLs every process group at once instead of waiting out `shutdownGraceMs`.
  * Shared by `npm start` (src/main.ts) and `procvisor serve`.
  */
@@ -36,11 +37,12 @@ export async function runService(options: RunServiceOptions = {}): Promise<numbe
   try {
     service = await startService({ config, log });
   } catch (error) {
-    // A start-up refusal (LISTEN_FAILED): say what and why, without a stack.
+    // A start-up refusal (LISTEN_FAILED, DATA_DIR_NEWER): say what and why, without a stack.
     log.fatal({ err: error, ...(error instanceof SupervisorError ? { code: error.code } : {}) }, 'procvisor failed to start');
     log.flush();
     stderr.write(`procvisor: ${error instanceof SupervisorError ? describe(error) : `failed to start: ${String((error as Error).stack ?? error)}`}\n`);
-    return 1;
+    // A data directory of a newer procvisor is a setup problem, like a bad setting: retrying cannot help.
+    return error instanceof SupervisorError && error.code === 'DATA_DIR_NEWER' ? 2 : 1;
   }
   // Last line of defence: if the service dies on an uncaught error, its process groups die too.
   const killGroups = (): void => service.supervisor.killAllGroups();

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { realClock, type Clock } from './clock.js';
 import { assertSafeExposure, type Config } from './config.js';
 import { createGitWatch, type GitWatch } from './gitwatch/git-watch.js';
 import { createApp } from './http/app.js';
 import { createBearerCheck } from './http/auth.js';
+import { clientErrorResponse } from './http/client-error-response.js';
 import { InspectFeed } from './inspect/inspect-feed.js';
 import type { StatelyInspector } from './inspect/stately-inspector.js';
 import type { Logger } from './logger.js';
@@ -156,18 +158,23 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     ...(inspectFeed ? { inspectFeed } : {}),
   });
   const handle = app.callback();
-  const server = createServer((req, res) => {
+  const receiveTimeoutMs = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  // Node checks those timeouts every connectionsCheckingInterval (30 s by default, longer than
+  // the timeouts themselves); a quarter of the shorter one keeps the overshoot small and the scan rare.
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(10, Math.floor(receiveTimeoutMs / 4)));
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     // Koa answers its own errors; this only catches a failure of that machinery itself.
     handle(req, res).catch((error: unknown) => log.error({ err: error }, 'request handling failed'));
   });
   server.timeout = 0;
   server.requestTimeout = config.requestTimeoutMs;
-  server.headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  server.headersTimeout = receiveTimeoutMs;
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
   gitWatch.attach(server);
-  server.on('clientError', (error, socket) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     log.debug({ err: error }, 'client connection error');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // Only when nothing of a response went out yet, as Node's own handler does.
+    if (socket.writable && (socket as Socket).bytesWritten === 0) socket.end(clientErrorResponse(error));
     else socket.destroy();
   });
   let url: string;

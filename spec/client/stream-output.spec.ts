@@ -50,6 +50,14 @@ describe('ProcvisorClient.streamOutput', () => {
       expect(events.at(-1)).to.deep.include({ event: 'exit', cursor: 8, exit_code: 3, exit_reason: 'exited', next_cursor: 8 });
     });
 
+    it('yields the exit alone when the cursor is already at the end of an exited process (the server answers 204)', async () => {
+      const { id } = await client.startProcess({ command: 'echo one; exit 3' });
+      await collect(client.streamOutput(id));
+      const events = await collect(client.streamOutput(id, { cursor: 4 }));
+      expect(events).to.have.length(1);
+      expect(events[0]).to.deep.include({ event: 'exit', cursor: 4, exit_code: 3, exit_reason: 'exited', next_cursor: 4 });
+    });
+
     it('yields the exact bytes in base64, from a cursor', async () => {
       const { id } = await client.startProcess({ command: "printf 'ab\\377\\000cd'" });
       const events = await collect(client.streamOutput(id, { encoding: 'base64', cursor: 2 }));

@@ -111,6 +111,7 @@ describe('OpenAPI document', () => {
       await validator.expectConforms('get', `${P}/{id}/output`, await get(`${P}/${done}/output?wait=match&pattern=streamed&cursor=0`));
       await validator.expectConforms('get', `${P}/{id}/output`, await get(`${P}/${done}/output?cursor=-5`));
       await validator.expectConforms('get', `${P}/{id}/stream`, await get(`${P}/${done}/stream`));
+      await validator.expectConforms('get', `${P}/{id}/stream`, await get(`${P}/${done}/stream?cursor=1000000`));
       await validator.expectConforms('get', `${P}/{id}/stream`, await get(`${P}/${done}/stream?encoding=latin9`));
       await validator.expectConforms('get', `${P}/{id}/stream`, await get(`${P}/no-such-id/stream`));
 

@@ -257,6 +257,34 @@ describe('process API extensions', () => {
       expect(events.filter((e) => e.event === 'output').map((e) => e.data.text).join('')).to.equal('one\ntwo\n');
       expect(events.at(-1)).to.deep.include({ event: 'exit', id: '8' });
     });
+
+    it('answers 204 to a reader whose cursor is at the end of an exited process, so EventSource stops reconnecting', async () => {
+      const id = await start({ command: 'echo one' });
+      const events = await readSse(`${service.url}${API}/${id}/stream`);
+      const exit = events.at(-1);
+      expect(exit).to.deep.include({ event: 'exit', id: '4' });
+      // An EventSource reconnects with the exit's id as Last-Event-ID, and the URL it was opened with.
+      const reconnects: { headers: Record<string, string>; query?: string }[] = [
+        { headers: { 'Last-Event-ID': '4' } },
+        { headers: { 'Last-Event-ID': '4' }, query: '?cursor=0' },
+        { headers: {}, query: '?cursor=4' },
+      ];
+      for (const init of reconnects) {
+        const response = await service.request(`${API}/${id}/stream${init.query ?? ''}`, { headers: init.headers });
+        expect(response.status, JSON.stringify(init)).to.equal(204);
+        expect(await response.text()).to.equal('');
+      }
+      // A reader that has not seen everything still gets the rest and the exit.
+      const rest = await readSse(`${service.url}${API}/${id}/stream`, { headers: { 'Last-Event-ID': '2' } });
+      expect(rest.map((e) => e.event)).to.deep.equal(['output', 'exit']);
+      expect(service.supervisor.stats().streamReaders).to.equal(0);
+    });
+
+    it('tells EventSource how soon to reconnect (a retry: line first)', async () => {
+      const id = await start({ command: 'echo one' });
+      const response = await service.request(`${API}/${id}/stream`);
+      expect(await response.text()).to.match(/^retry: \d+\n\n/);
+    });
   });
 });
 

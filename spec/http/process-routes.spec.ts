@@ -99,6 +99,11 @@ describe('process routes', () => {
       await expectError(await service.post(`${API}/start`, '[]'), 400, 'Request body must be valid JSON.', 'INVALID_REQUEST');
     });
 
+    it('refuses an array where an object is expected, naming the field, and runs nothing', async () => {
+      await expectError(await service.post(`${API}/start`, { command: 'stty size', pty: ['x'] }), 400, 'Request body must be valid JSON.', 'INVALID_REQUEST', /^pty: .*Array/);
+      await expectError(await service.post(`${API}/start`, { command: 'true', env: ['x'] }), 400, 'Request body must be valid JSON.', 'INVALID_REQUEST', /^env: .*Array/);
+    });
+
     it('requires a command', async () => {
       await expectError(await service.post(`${API}/start`, {}), 400, 'Command is required.', 'INVALID_REQUEST');
       await expectError(await service.post(`${API}/start`, { command: '' }), 400, 'Command is required.', 'INVALID_REQUEST');

@@ -54,7 +54,7 @@ describe('service metrics (GET /metrics)', () => {
     expect(sampleValue(text, 'procvisor_blocking_waiters')).to.equal(0);
     expect(sampleValue(text, 'procvisor_processes_exited_total', { reason: 'exited' })).to.equal(2);
     expect(sampleValue(text, 'procvisor_processes_exited_total', { reason: 'requested' })).to.equal(1);
-    for (const reason of ['signaled', 'shutdown', 'spawn_failed', 'drain_cutoff']) expect(sampleValue(text, 'procvisor_processes_exited_total', { reason }), reason).to.equal(0);
+    for (const reason of ['signaled', 'shutdown', 'spawn_failed', 'drain_cutoff', 'internal_error']) expect(sampleValue(text, 'procvisor_processes_exited_total', { reason }), reason).to.equal(0);
     expect(sampleValue(text, 'procvisor_output_bytes_total')).to.equal('abc'.length + 'hello'.length);
     expect(sampleValue(text, 'procvisor_spawn_duration_seconds_count')).to.equal(3);
     const spawnSeconds = sampleValue(text, 'procvisor_spawn_duration_seconds_sum') ?? 0;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createPtySpawner } from '../../src/spawn/pty-spawner.js';
 import type { SpawnRequest } from '../../src/spawn/spawner.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
+import { createLogSink } from '../helpers/log-sink.js';
 import { recordChild, type RecordedChild } from '../helpers/record-child.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -69,5 +71,26 @@ describe('createPtySpawner', () => {
     const r = run('true', { env: { PATH: '/nonexistent' } });
     expect(await r.ended).to.equal('failed');
     expect(r.events).to.deep.equal(['failed: exec: "sh": executable file not found in $PATH']);
+  });
+});
+
+describe('createPtySpawner logging through the supervisor', () => {
+  it('logs the terminal\'s normal end (read EIO) at debug, not as a warning', async () => {
+    const sink = createLogSink('debug');
+    const supervisor = new Supervisor({ spawner: createPtySpawner(), log: sink.log, serviceEnv: () => env });
+    try {
+      // About half of the ends report EIO (the read may see the close first): run until one did (at most 20).
+      for (let i = 0; i < 20 && !sink.lines.some((line) => line.msg === 'terminal closed'); i += 1) {
+        const record = await supervisor.start({ command: 'echo hi', pty: { cols: 80, rows: 24, term: 'xterm' } });
+        await record.exited;
+        expect(record.snapshot.context.exitReason).to.equal('exited');
+      }
+    } finally {
+      await supervisor.close();
+    }
+    expect(sink.lines.filter((line) => line.level === 'warn')).to.deep.equal([]);
+    const ends = sink.lines.filter((line) => line.msg === 'terminal closed');
+    expect(ends.length).to.be.at.least(1);
+    for (const end of ends) expect(end).to.deep.include({ level: 'debug', err: { ...(end.err as object), code: 'EIO' } });
   });
 });

@@ -1,10 +1,12 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SimulatedClock } from 'xstate';
 import { createLogSink } from '../helpers/log-sink.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { SupervisorError } from '../../src/errors.js';
 import { DurableStore } from '../../src/store/durable-store.js';
 import { DATABASE_FILE, openDatabase } from '../../src/store/open-database.js';
 import { createTestSupervisor } from '../../src/testing/create-test-supervisor.js';
@@ -85,6 +87,28 @@ describe('durable state', () => {
     } finally {
       await service.close();
     }
+  });
+
+  it('refuses a database written by a newer procvisor (DATA_DIR_NEWER) and leaves it untouched', () => {
+    const dataDir = newDataDir();
+    const file = join(dataDir, DATABASE_FILE);
+    const newer = new Database(file);
+    newer.exec('CREATE TABLE future (x TEXT); INSERT INTO future VALUES (\'keep me\')');
+    newer.pragma('user_version = 99');
+    newer.close();
+    const before = readFileSync(file);
+    const sink = createLogSink();
+    let error: unknown = null;
+    try {
+      openDatabase(dataDir, sink.log).close();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.be.instanceOf(SupervisorError);
+    expect((error as SupervisorError).code).to.equal('DATA_DIR_NEWER');
+    expect((error as SupervisorError).message).to.equal(`The database ${JSON.stringify(file)} was written by a newer procvisor (schema version 99; this one knows 1).`);
+    expect(readFileSync(file).equals(before)).to.equal(true);
+    expect(readdirSync(dataDir).filter((name) => name.includes('corrupt'))).to.deep.equal([]);
   });
 
   it('keeps nothing on disk in memory mode', async () => {

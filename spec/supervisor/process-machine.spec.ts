@@ -136,4 +136,27 @@ describe('processMachine', () => {
     actor.send({ type: 'child.closed' });
     expect(buffer.headTail.isFrozen).to.equal(true);
   });
+
+  it('ends in exited with internal_error when the child logic throws, keeping the output so far', () => {
+    const failing = processMachine.provide({
+      actors: {
+        child: fromCallback<ChildCommand, ChildInput, ProcessEvent>(({ receive }) => {
+          receive(() => {
+            throw new Error('child logic bug');
+          });
+        }),
+      },
+    });
+    const broken = createActor(failing, {
+      clock,
+      input: { request: { command: 'true', cwd: '', env: {} }, buffer, drainTimeoutMs: 5000, killGraceMs: 3000, now: () => clock.now() },
+    }).start();
+    broken.send({ type: 'child.spawned', pid: 7 });
+    buffer.write(Buffer.from('so far'));
+    broken.send({ type: 'resize', cols: 1, rows: 1 });
+    const snapshot = broken.getSnapshot();
+    expect(snapshot.status).to.equal('done');
+    expect(snapshot.context).to.include({ exitReason: 'internal_error', exitCode: -1, internalError: 'child logic bug' });
+    expect(snapshot.context.output?.output).to.equal('so far');
+  });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { SupervisorError } from '../../src/errors.js';
+import { MAX_QUEUED_COMMANDS } from '../../src/supervisor/process-machine.js';
 import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
 import { waitForState } from '../../src/testing/wait-for-state.js';
 
@@ -208,6 +209,111 @@ describe('Supervisor', () => {
       const error = thrown(() => kit.supervisor.signal(record.info.id, 'SIGTERM'));
       expect(error.code).to.equal('SIGNAL_FAILED');
       expect(error.detail).to.equal('kill EPERM');
+    });
+
+    it('reports every failed delivery, also a second one with the same OS error, and a terminate\'s', async () => {
+      const record = await kit.supervisor.start({ command: 'true' });
+      kit.spawner.last.onSignal = 'throw';
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const error = thrown(() => kit.supervisor.signal(record.info.id, 'SIGTERM'));
+        expect(error.code, `attempt ${attempt}`).to.equal('SIGNAL_FAILED');
+        expect(error.detail).to.equal('kill EPERM');
+      }
+      const error = thrown(() => kit.supervisor.terminate(record.info.id, 500));
+      expect(error.code).to.equal('SIGNAL_FAILED');
+      expect(error.detail).to.equal('kill EPERM');
+    });
+  });
+
+  describe('signal and terminate while the process starts', () => {
+    it('queues a signal and delivers it right after the spawn', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const [record] = kit2.supervisor.all();
+      if (!record) throw new Error('no record');
+      expect(record.snapshot.matches('starting')).to.equal(true);
+      kit2.supervisor.signal(record.info.id, 'SIGTERM');
+      expect(child.signals).to.deep.equal([]);
+      child.spawn(77);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      await started;
+      expect((await waitForState(record, 'exited')).context).to.include({ exitSignal: 'SIGTERM', exitReason: 'requested' });
+      await kit2.supervisor.close();
+    });
+
+    it('queues a terminate, so close() during a start ends that process and resolves', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const closed = kit2.supervisor.close();
+      child.spawn(78);
+      expect(child.signals).to.deep.equal(['SIGTERM']);
+      expect((await rejection(started)).code).to.equal('SUPERVISOR_CLOSED');
+      await closed;
+      const [record] = kit2.supervisor.all();
+      expect(record?.snapshot.context.exitReason).to.equal('shutdown');
+    });
+
+    it('keeps at most MAX_QUEUED_COMMANDS and refuses more with SIGNAL_FAILED', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const [record] = kit2.supervisor.all();
+      if (!record) throw new Error('no record');
+      for (let i = 0; i < MAX_QUEUED_COMMANDS; i += 1) kit2.supervisor.signal(record.info.id, 'SIGUSR1');
+      const error = thrown(() => kit2.supervisor.signal(record.info.id, 'SIGUSR1'));
+      expect(error.code).to.equal('SIGNAL_FAILED');
+      expect(error.detail).to.equal(`${MAX_QUEUED_COMMANDS} commands already wait for the process to start`);
+      child.onSignal = 'ignore';
+      child.spawn(80);
+      expect(child.signals).to.have.length(MAX_QUEUED_COMMANDS);
+      await started;
+      child.finish(0);
+      await kit2.supervisor.close();
+    });
+
+    it('logs a queued signal that fails once delivered', async () => {
+      const kit2 = createTestSupervisor({ autoSpawn: false });
+      const started = kit2.supervisor.start({ command: 'sleep 100' });
+      const child = await kit2.spawner.nextChild();
+      const [record] = kit2.supervisor.all();
+      if (!record) throw new Error('no record');
+      kit2.supervisor.signal(record.info.id, 'SIGUSR1');
+      child.onSignal = 'throw';
+      child.spawn(79);
+      await started;
+      expect(kit2.logLines.find((line) => line.msg === 'a queued signal could not be delivered')).to.include({ level: 'warn', signal: 'SIGUSR1' });
+      child.finish(0);
+      await kit2.supervisor.close();
+    });
+  });
+
+  describe('an internal error of the child logic', () => {
+    it('ends the process in exited (internal_error), kills its group, and lets close() resolve', async () => {
+      const record = await kit.supervisor.start({ command: 'sleep 100', pty: { cols: 80, rows: 24, term: 'xterm' } });
+      const child = kit.spawner.last;
+      child.handle.resize = () => {
+        throw new Error('resize blew up');
+      };
+      kit.supervisor.resize(record.info.id, 100, 30);
+      const context = (await waitForState(record, 'exited')).context;
+      expect(context).to.include({ exitReason: 'internal_error', exitCode: -1, internalError: 'resize blew up' });
+      expect(kit.spawner.groupSignals).to.deep.include({ pgid: child.pid, signal: 'SIGKILL' });
+      expect(kit.logLines.find((line) => line.msg === 'process actor failed')).to.include({ level: 'error' });
+      await kit.supervisor.close();
+    });
+
+    it('refuses a start whose child logic throws before the spawn, and close() resolves', async () => {
+      const kit2 = createTestSupervisor();
+      kit2.spawner.spawn = () => {
+        throw new Error('spawner blew up');
+      };
+      const error = await rejection(kit2.supervisor.start({ command: 'true' }));
+      expect(error.code).to.equal('SPAWN_FAILED');
+      expect(error.detail).to.equal('start process: internal error: spawner blew up');
+      expect(kit2.supervisor.all()).to.deep.equal([]);
+      await kit2.supervisor.close();
     });
   });
 

@@ -27,6 +27,7 @@ const NOTED_REASONS: Record<string, string> = {
   idle_timeout: 'it printed nothing for its --idle-timeout',
   shutdown: 'the service shut down',
   drain_cutoff: 'it exited, but a background process held its output open past the drain timeout',
+  internal_error: 'procvisor failed to supervise it (see the service log)',
   swept: 'the service was killed, and its next start ended the process',
 };
 

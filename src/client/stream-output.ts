@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { ClientError } from './client-error.js';
 import type { StreamEvent, StreamOutputOptions } from './process-api.js';
-import { abortedError, readBounded, statusError, transportError } from './request-json.js';
+import { abortedError, readBounded, requestJson, statusError, transportError } from './request-json.js';
 import { StreamEventSchemas, describeIssues } from './response-schemas.js';
 import { SseTooLargeError, readSse, type SseMessage } from './sse-reader.js';
 
@@ -59,6 +59,13 @@ export async function* streamEvents(call: StreamCall): AsyncGenerator<StreamEven
       failures = await failed(call, site, failures, error);
       continue;
     }
+    if (response.statusCode === 204) {
+      // The process exited and the cursor is at its end (the exit event was lost with the
+      // connection): the server has nothing to stream, so the exit comes from the output route.
+      response.body.resume();
+      yield await exitAfterEnd(call, site, cursor ?? call.cursor ?? 0);
+      return;
+    }
     if (response.statusCode !== 200) {
       let raw: Buffer;
       try {
@@ -89,12 +96,32 @@ export async function* streamEvents(call: StreamCall): AsyncGenerator<StreamEven
   }
 }
 
-/** The first request carries the caller's cursor; a resumption only `Last-Event-ID` (the server prefers the query). */
+/** The first request carries the caller's cursor; a resumption only `Last-Event-ID` (which the server prefers over the query). */
 function streamUrl(call: StreamCall, resumeAt: number | undefined): URL {
   const url = new URL(call.url);
   if (resumeAt === undefined && call.cursor !== undefined) url.searchParams.set('cursor', String(call.cursor));
   url.searchParams.set('encoding', call.encoding ?? 'utf8');
   return url;
+}
+
+const ExitedOutputSchema = v.looseObject({
+  running: v.literal(false),
+  exit_code: v.number(),
+  exit_signal: v.optional(v.string()),
+  exit_reason: v.optional(v.string(), 'exited'),
+  duration_ms: v.optional(v.number(), 0),
+});
+
+/** The exit event of a process whose stream answered 204, read from `GET /{id}/output`. */
+async function exitAfterEnd(call: StreamCall, site: { method: 'GET'; url: URL }, cursor: number): Promise<StreamEvent> {
+  const url = new URL(call.url);
+  url.pathname = url.pathname.replace(/\/stream$/, '/output');
+  url.search = '';
+  const body = await requestJson({ dispatcher: call.dispatcher, method: 'GET', url, headers: call.headers, signal: call.signal, timeoutMs: call.requestTimeoutMs, maxResponseBytes: call.maxEventBytes });
+  const parsed = v.safeParse(ExitedOutputSchema, body);
+  if (!parsed.success) throw new ClientError('INVALID_RESPONSE', `decode exit after 204: ${describeIssues(parsed.issues)}`, { method: site.method, url: url.toString(), status: 200 });
+  const { exit_code, exit_signal, exit_reason, duration_ms } = parsed.output;
+  return { event: 'exit', cursor, exit_code, ...(exit_signal === undefined ? {} : { exit_signal }), exit_reason, duration_ms, next_cursor: cursor };
 }
 
 /** Counts a failure; throws once there were too many in a row, else waits before the next try. */

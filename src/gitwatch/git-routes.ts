@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import * as v from 'valibot';
 import { SupervisorError, quote } from '../errors.js';
 import type { RequestState } from '../http/chat-context.js';
+import { jsonObject } from '../http/json-object.js';
 import { sendJson } from '../http/json.js';
 import { readJsonBody } from '../http/request-body.js';
 import type { PathStore } from './path-store.js';
@@ -14,7 +15,7 @@ export const MAX_PATHS_PER_REQUEST = 64;
 export const MAX_PATH_CHARS = 4096;
 
 /** `POST /api/v0/git/paths` body. Unknown fields are ignored; `null` means absent. */
-export const AddPathsBodySchema = v.object({
+export const AddPathsBodySchema = jsonObject({
   chat_id: v.optional(v.nullable(v.string())),
   paths: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATH_CHARS))), v.minLength(1), v.maxLength(MAX_PATHS_PER_REQUEST)),
 });

@@ -108,6 +108,7 @@ export const API_OPERATIONS: readonly OperationSpec[] = [
     ],
     responses: {
       200: { description: 'The event stream.', schema: EventStreamSchema, mediaType: 'text/event-stream' },
+      204: { description: 'Nothing to send: the process exited and the given cursor (Last-Event-ID or `cursor`) is at the end of its output. EventSource stops reconnecting.' },
       400: error('A bad chat header or query parameter.'),
       404: error('Unknown id, or another chat\'s process (PROCESS_NOT_FOUND).'),
     },

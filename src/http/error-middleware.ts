@@ -8,6 +8,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_JSON: 400,
   INVALID_REQUEST: 400,
   BODY_TOO_LARGE: 413,
+  // Connection level only (see client-error-response.ts): the request did not arrive in time.
+  REQUEST_TIMEOUT: 408,
   INVALID_CHAT_ID: 400,
   UNSUPPORTED_SIGNAL: 400,
   PROCESS_NOT_FOUND: 404,
@@ -28,6 +30,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   // Start-up only (the server could not listen); never an HTTP answer.
   LISTEN_FAILED: 500,
+  // Start-up only (the data directory holds a newer procvisor's database); never an HTTP answer.
+  DATA_DIR_NEWER: 500,
   TOO_MANY_CLIENTS: 503,
   INTERNAL: 500,
 };

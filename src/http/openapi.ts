@@ -7,7 +7,8 @@ type AnySchema = v.GenericSchema;
 /** One response of an operation: a JSON body by default, or another media type. */
 export interface ResponseSpec {
   description: string;
-  schema: AnySchema;
+  /** Absent for a response without a body (204). */
+  schema?: AnySchema;
   mediaType?: string;
 }
 
@@ -63,10 +64,10 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[], optio
     const { $schema: _dialect, $defs: _defs, ...rest } = toJsonSchema(schema, config);
     return rest;
   };
-  const content = (response: ResponseSpec): Record<string, unknown> => ({
-    description: response.description,
-    content: { [response.mediaType ?? 'application/json']: { schema: convert(response.schema) } },
-  });
+  const content = (response: ResponseSpec): Record<string, unknown> =>
+    response.schema === undefined
+      ? { description: response.description }
+      : { description: response.description, content: { [response.mediaType ?? 'application/json']: { schema: convert(response.schema) } } };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const responses: Record<string, unknown> = {};

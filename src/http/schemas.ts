@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { SupervisorError, quote } from '../errors.js';
 import { API_SIGNALS, type ApiSignal } from '../spawn/signals.js';
 import type { StartRequest } from '../supervisor/supervisor.js';
+import { jsonObject, jsonRecord } from './json-object.js';
 
 /**
  * Linux refuses a single exec argument over 128 KiB (MAX_ARG_STRLEN), and the command is one
@@ -21,7 +22,7 @@ const durationMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX
 const terminalSide = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_TERMINAL_CELLS));
 
 /** A terminal: size and `TERM` name. */
-export const PtySchema = v.object({
+export const PtySchema = jsonObject({
   cols: v.optional(terminalSide, 80),
   rows: v.optional(terminalSide, 24),
   term: v.optional(v.pipe(v.string(), v.regex(/^[\w.+-]{1,64}$/, 'must be a terminal name such as xterm-256color')), 'xterm-256color'),
@@ -29,12 +30,13 @@ export const PtySchema = v.object({
 
 /**
  * `POST /start` body: the reference's fields, then procvisor's optional additions. Unknown
- * fields are ignored and `null` means absent, as with Go's decoder.
+ * fields are ignored and `null` means absent, as with Go's decoder. Every object field (and the
+ * body) refuses a JSON array, as Go's decoder does (see jsonObject).
  */
-export const StartBodySchema = v.object({
+export const StartBodySchema = jsonObject({
   command: v.optional(v.nullable(v.string()), ''),
   workdir: v.optional(v.nullable(v.string())),
-  env: v.optional(v.nullable(v.record(v.string(), v.string()))),
+  env: v.optional(v.nullable(jsonRecord(v.string(), v.string()))),
   background: v.optional(v.nullable(v.boolean())),
   stdin: v.optional(v.nullable(v.boolean())),
   pty: v.optional(v.nullable(PtySchema)),
@@ -44,20 +46,20 @@ export const StartBodySchema = v.object({
 });
 
 /** `POST /{id}/signal` body; `grace_ms` (terminate only) escalates to SIGKILL after that long. */
-export const SignalBodySchema = v.object({
+export const SignalBodySchema = jsonObject({
   signal: v.optional(v.nullable(v.string()), ''),
   grace_ms: v.optional(v.nullable(durationMs)),
 });
 
 /** `POST /{id}/input` body: `text` (UTF-8) or `data` (base64), and/or `eof`. */
-export const InputBodySchema = v.object({
+export const InputBodySchema = jsonObject({
   text: v.optional(v.nullable(v.string())),
   data: v.optional(v.nullable(v.pipe(v.string(), v.base64('must be base64')))),
   eof: v.optional(v.nullable(v.boolean())),
 });
 
 /** `POST /{id}/resize` body. */
-export const ResizeBodySchema = v.object({ cols: terminalSide, rows: terminalSide });
+export const ResizeBodySchema = jsonObject({ cols: terminalSide, rows: terminalSide });
 
 const ENV_NAME = /^[^=\0]+$/;
 

@@ -11,6 +11,8 @@ import { firstValues } from './output-query.js';
 export const MAX_EVENT_BYTES = 65_536;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 export const KEEPALIVE_MS = 15_000;
+/** The `retry:` hint: how soon an EventSource reconnects after a dropped stream, ms. */
+export const STREAM_RETRY_MS = 1000;
 
 const StreamQuerySchema = v.object({
   cursor: v.optional(v.pipe(v.string(), v.regex(/^\d{1,16}$/, 'must be a whole number'), v.transform(Number))),
@@ -18,15 +20,17 @@ const StreamQuerySchema = v.object({
 });
 
 /**
- * `GET /{id}/stream`: Server-Sent Events of the process's output from a cursor (`?cursor=` or
- * the `Last-Event-ID` header; default 0), then its exit. Events:
+ * `GET /{id}/stream`: Server-Sent Events of the process's output from a cursor (the
+ * `Last-Event-ID` header, else `?cursor=`, else 0), then its exit. Events:
  * - `output`: `{offset, bytes, text | data}`, its `id` the cursor after it (resume from there);
  * - `gap`: the cursor fell out of the stream window: `{offset, lost_bytes, resume_at}`;
  * - `exit`: `{exit_code, exit_signal?, exit_reason, duration_ms, next_cursor}`; then it ends.
  * `encoding=base64` sends exact bytes in `data`; the default `utf8` sends `text`, decoded
  * across chunk boundaries (invalid bytes become U+FFFD). A slow reader never blocks the process
  * or other readers: it is written to only while its socket accepts data, and holds at most one
- * event; if it falls behind the window it gets a `gap`.
+ * event; if it falls behind the window it gets a `gap`. A `retry:` hint opens the stream. A reader
+ * whose given cursor is already at the end of an exited process is answered `204` with no
+ * body: EventSource reconnects after every `exit` (with its id as Last-Event-ID) and stops only on 204.
  */
 export async function handleStream(ctx: RouteContext, supervisor: Supervisor): Promise<void> {
   const record = supervisor.get(ctx.params.id ?? '', ctx.state.chat.chatId);
@@ -37,9 +41,17 @@ export async function handleStream(ctx: RouteContext, supervisor: Supervisor): P
   }
   const lastEventId = ctx.get('last-event-id');
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
-  const cursor = parsed.output.cursor ?? resumeAt ?? 0;
+  // Last-Event-ID wins: a reconnecting EventSource sends it along with the URL it was opened
+  // with, whose ?cursor is where it started, not where it stopped.
+  const given = resumeAt ?? parsed.output.cursor;
+  const cursor = given ?? 0;
+  // Exit read after the end: the status first, then the size (an exited process's output is final).
+  if (given !== undefined && !record.running && given >= record.snapshot.context.buffer.totalBytes) {
+    ctx.status = 204;
+    return;
+  }
 
-  const stream = openEventStream(ctx, ctx.state.log, { retryMs: null });
+  const stream = openEventStream(ctx, ctx.state.log, { retryMs: STREAM_RETRY_MS });
   await new StreamWriter(record, supervisor, stream, cursor, parsed.output.encoding, ctx.state.log).run();
 }
 

@@ -10,6 +10,7 @@ const REASONS: Record<ExitReason, true> = {
   shutdown: true,
   spawn_failed: true,
   drain_cutoff: true,
+  internal_error: true,
   swept: true,
 };
 

@@ -53,8 +53,13 @@ function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: Pr
   }
   const pid = terminal.pid;
   if (priority) for (const failure of applyPriority(pid, priority)) listener.warning?.('failed to set process priority', failure);
-  // node-pty rethrows socket errors that nobody listens for; EIO at exit is normal.
-  (terminal as unknown as NodeJS.EventEmitter).on('error', (error: Error) => listener.warning?.('terminal error', error));
+  // node-pty rethrows socket errors that nobody listens for. Linux answers the master's read
+  // with EIO once nothing holds the terminal's other side any more: that is its normal end
+  // (the child exited), not a problem, so it is only a debug line; anything else is a warning.
+  (terminal as unknown as NodeJS.EventEmitter).on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EIO') listener.debug?.('terminal closed', error);
+    else listener.warning?.('terminal error', error);
+  });
   let closed = false;
   queueMicrotask(() => listener.spawned(pid));
   terminal.onData((data: string | Buffer) => listener.output(typeof data === 'string' ? Buffer.from(data) : data));

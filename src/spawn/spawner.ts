@@ -32,6 +32,8 @@ export interface ChildListener {
   failed(message: string, cause: unknown): void;
   /** Something went wrong that does not stop the child (e.g. setting its priority); to be logged. */
   warning?(message: string, cause: unknown): void;
+  /** Something worth a debug line only (a normal end the OS reports as an error, e.g. a terminal's EIO). */
+  debug?(message: string, cause: unknown): void;
 }
 
 /** Control over one spawned child. Calls after it has closed are harmless no-ops. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SupervisorError, quote } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export const DATABASE_FILE = 'procvisor.db';
@@ -51,11 +52,14 @@ CREATE TABLE IF NOT EXISTS chat_paths (
  * Opens (or creates) `<dataDir>/procvisor.db`: WAL journal, incremental auto-vacuum, the schema.
  * A database that cannot be opened or fails `quick_check` is moved aside to
  * `procvisor.db.corrupt-<time>` (with its -wal/-shm files) and a new one is created, with one
- * error log line saying so: a bad file never stops the service or makes it crash-loop.
+ * error log line saying so: a bad file never stops the service or makes it crash-loop. A
+ * database written by a newer procvisor is not bad, only not ours to read: DATA_DIR_NEWER, and
+ * the file is left as it is.
  */
 export function openDatabase(dataDir: string, log: Logger, now: () => number = Date.now): Database.Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, DATABASE_FILE);
+  refuseNewer(file);
   try {
     return prepare(new Database(file));
   } catch (error) {
@@ -66,12 +70,33 @@ export function openDatabase(dataDir: string, log: Logger, now: () => number = D
   }
 }
 
+/** Throws DATA_DIR_NEWER if `file` is a database of a newer schema; reads it read-only, and only its header. */
+function refuseNewer(file: string): void {
+  if (!existsSync(file)) return;
+  let version: number;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      version = db.pragma('user_version', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  } catch {
+    // Unreadable: openDatabase's recovery deals with it.
+    return;
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new SupervisorError('DATA_DIR_NEWER', `The database ${quote(file)} was written by a newer procvisor (schema version ${version}; this one knows ${SCHEMA_VERSION}).`, {
+      detail: 'Run the newer procvisor, or set dataDir to another directory. The file is left untouched.',
+    });
+  }
+}
+
 function prepare(db: Database.Database): Database.Database {
   try {
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`);
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`schema version ${version} is newer than this procvisor's ${SCHEMA_VERSION}`);
     if (version === 0) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -26,6 +26,7 @@ export function createChildLogic(spawner: Spawner, log: Logger) {
         sendBack({ type: 'child.failed', message });
       },
       warning: (message, cause) => log.warn({ err: cause }, message),
+      debug: (message, cause) => log.debug({ err: cause }, message),
     });
     receive((command) => {
       switch (command.type) {
@@ -42,9 +43,12 @@ export function createChildLogic(spawner: Spawner, log: Logger) {
           try {
             handle.signal(command.signal);
           } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            sendBack({ type: 'child.signalFailed', signal: command.signal, message });
+            const failure = error instanceof Error ? error : new Error(String(error));
+            sendBack({ type: 'child.signalFailed', signal: command.signal, message: failure.message });
+            command.reply?.(failure);
+            return;
           }
+          command.reply?.(null);
       }
     });
     return () => {

@@ -1,32 +1,43 @@
 import { SupervisorError, quote } from '../errors.js';
 import type { EndCause } from './exit-reason.js';
+import type { SignalReply } from './process-machine.js';
 import type { ProcessRecord } from './process-record.js';
 
 /** Signals meant to end a process: after one, its end is "requested". SIGUSR1 and such are not. */
 const ENDING_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 /**
- * Commands to a running process's actor. The actor handles each event synchronously, so a
- * delivery failure is already in its context when `send` returns: these functions turn it into
- * SIGNAL_FAILED. The caller has checked the record is running and visible.
+ * Commands to a running process's actor. The actor handles each event synchronously and its
+ * child answers a signal through the event's reply, so a delivery failure is known when `send`
+ * returns: these functions turn it into SIGNAL_FAILED. The caller has checked the record is
+ * running and visible.
  */
 export function sendSignal(record: ProcessRecord, signal: NodeJS.Signals, cause?: EndCause): void {
   const endCause = cause ?? (ENDING_SIGNALS.has(signal) ? 'requested' : undefined);
-  throwIfSignalFailed(record, () => record.actor.send({ type: 'signal', signal, ...(endCause ? { cause: endCause } : {}) }));
+  deliver(record, signal, (reply) => record.actor.send({ type: 'signal', signal, ...(endCause ? { cause: endCause } : {}), reply }));
   record.log.info({ signal, cause: endCause }, 'process signalled');
 }
 
 /** SIGTERM now, SIGKILL after `graceMs` if it still runs. */
 export function sendTerminate(record: ProcessRecord, graceMs: number, cause: EndCause): void {
-  throwIfSignalFailed(record, () => record.actor.send({ type: 'terminate', graceMs, cause }));
+  deliver(record, 'SIGTERM', (reply) => record.actor.send({ type: 'terminate', graceMs, cause, reply }));
   record.log.info({ signal: 'SIGTERM', grace_ms: graceMs, cause }, 'process terminating');
 }
 
-function throwIfSignalFailed(record: ProcessRecord, send: () => void): void {
-  const before = record.snapshot.context.signalError;
-  send();
-  const after = record.snapshot.context.signalError;
-  if (after !== null && after !== before) throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { detail: after });
+/**
+ * Sends a signal command with a reply and throws SIGNAL_FAILED if the reply, during the send,
+ * was an error. A reply that comes later (a command queued while the process starts) has no
+ * caller left to tell: its failure is logged.
+ */
+function deliver(record: ProcessRecord, signal: NodeJS.Signals, send: (reply: SignalReply) => void): void {
+  const outcome: { sent: boolean; failure: Error | null } = { sent: false, failure: null };
+  send((error) => {
+    if (error === null) return;
+    if (outcome.sent) record.log.warn({ err: error, signal }, 'a queued signal could not be delivered');
+    else outcome.failure = error;
+  });
+  outcome.sent = true;
+  if (outcome.failure !== null) throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { cause: outcome.failure, detail: outcome.failure.message });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { assign, fromCallback, sendTo, setup } from 'xstate';
+import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { SpawnRequest } from '../spawn/spawner.js';
 import type { EndCause, ExitReason } from './exit-reason.js';
 import type { RenderedOutput } from './head-tail-buffer.js';
@@ -6,6 +6,9 @@ import type { ProcessOutput } from './process-output.js';
 
 /** Longest delay a timer may have (Node's limit); stands for "never" where no limit is set. */
 const NEVER_MS = 2_147_483_647;
+
+/** Signal and terminate commands kept while a process starts; more are refused (the reply says so). */
+export const MAX_QUEUED_COMMANDS = 16;
 
 /** What the supervisor gives a new process actor. */
 export interface ProcessInput {
@@ -43,6 +46,8 @@ export interface ProcessContext {
   exitReason: ExitReason | null;
   /** Reference-style spawn error text (`chdir /x: no such file or directory`). */
   spawnError: string | null;
+  /** The error of a child logic that threw (a bug, not an OS fact); the process then ends as `internal_error`. */
+  internalError: string | null;
   closeSeen: boolean;
   drainCutOff: boolean;
   endCause: EndCause | null;
@@ -50,6 +55,8 @@ export interface ProcessContext {
   stdinOpen: boolean;
   /** The last signal that could not be delivered, with the OS error text. */
   signalError: string | null;
+  /** Signal and terminate commands that arrived while `starting`, applied right after the spawn (at most MAX_QUEUED_COMMANDS). */
+  queued: QueuedCommand[];
   exitedAt: number | null;
   /** The frozen output, set on entering `exited`. */
   output: RenderedOutput | null;
@@ -58,6 +65,13 @@ export interface ProcessContext {
 /** Called once with the outcome of an input write: null, or the error. */
 export type InputReply = (error: Error | null) => void;
 
+/**
+ * Called with the outcome of a signal delivery: null, or the OS error. Called during the send
+ * while the process runs; a command that changes nothing (a terminate already under way) is
+ * never answered, which means nothing failed.
+ */
+export type SignalReply = (error: Error | null) => void;
+
 /** Facts from the OS (past tense, `child.*`) and commands from outside (verbs). */
 export type ProcessEvent =
   | { type: 'child.spawned'; pid: number }
@@ -65,14 +79,17 @@ export type ProcessEvent =
   | { type: 'child.closed' }
   | { type: 'child.failed'; message: string }
   | { type: 'child.signalFailed'; signal: NodeJS.Signals; message: string }
-  | { type: 'signal'; signal: NodeJS.Signals; cause?: EndCause }
-  | { type: 'terminate'; graceMs: number; cause: EndCause }
+  | { type: 'signal'; signal: NodeJS.Signals; cause?: EndCause; reply?: SignalReply }
+  | { type: 'terminate'; graceMs: number; cause: EndCause; reply?: SignalReply }
   | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
   | { type: 'resize'; cols: number; rows: number };
 
+/** A command that waits in `starting` for the child to run. */
+export type QueuedCommand = Extract<ProcessEvent, { type: 'signal' | 'terminate' }>;
+
 /** Commands the machine sends to its child logic. */
 export type ChildCommand =
-  | { type: 'signal'; signal: NodeJS.Signals }
+  | { type: 'signal'; signal: NodeJS.Signals; reply?: SignalReply }
   | { type: 'cutOff' }
   | { type: 'input'; data: Buffer; eof: boolean; reply: InputReply }
   | { type: 'resize'; cols: number; rows: number };
@@ -90,6 +107,7 @@ const childLogicPlaceholder = fromCallback<ChildCommand, ChildInput, ProcessEven
 
 function exitReasonOf(context: ProcessContext): ExitReason {
   if (context.spawnError !== null) return 'spawn_failed';
+  if (context.internalError !== null) return 'internal_error';
   if (context.endCause !== null) return context.endCause;
   if (context.exitSignal !== null) return 'signaled';
   if (context.drainCutOff) return 'drain_cutoff';
@@ -97,10 +115,14 @@ function exitReasonOf(context: ProcessContext): ExitReason {
 }
 
 function wireExitCode(context: ProcessContext): number {
-  if (context.spawnError !== null || context.exitSignal !== null || context.rawExitCode === null) return -1;
+  if (context.spawnError !== null || context.internalError !== null || context.exitSignal !== null || context.rawExitCode === null) return -1;
   // Like Go's ErrWaitDelay: a successful exit whose pipes had to be cut off reports -1.
   if (context.drainCutOff && context.rawExitCode === 0 && context.endCause === null) return -1;
   return context.rawExitCode;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const remaining = (deadline: number, now: number): number => Math.min(NEVER_MS, Math.max(0, deadline - now));
@@ -111,7 +133,8 @@ const remaining = (deadline: number, now: number): number => Math.min(NEVER_MS, 
  * the shell exited AND every output pipe closed (or the drain cut-off closed them), so whoever
  * reads the status first and the output second never pairs a final status with partial output;
  * `watchdog` runs the lifetime and idle timeouts and the SIGTERM → SIGKILL escalation
- * (`terminating`). A spawn failure goes straight to `exited`. Entering `exited` freezes the output.
+ * (`terminating`). A spawn failure goes straight to `exited`, and so does an error of the child
+ * logic (`internal_error`; the supervisor kills the group). Entering `exited` freezes the output.
  */
 export const processMachine = setup({
   types: { context: {} as ProcessContext, events: {} as ProcessEvent, input: {} as ProcessInput },
@@ -133,6 +156,15 @@ export const processMachine = setup({
   },
   actions: {
     rejectInput: (_, params: { reply: InputReply }) => params.reply(new Error('stdin is not open')),
+    queueCommand: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'signal' && event.type !== 'terminate') return;
+      if (context.queued.length >= MAX_QUEUED_COMMANDS) {
+        const { reply } = event;
+        if (reply) enqueue(() => reply(new Error(`${MAX_QUEUED_COMMANDS} commands already wait for the process to start`)));
+        return;
+      }
+      enqueue.assign({ queued: [...context.queued, event] });
+    }),
   },
 }).createMachine({
   id: 'process',
@@ -151,21 +183,43 @@ export const processMachine = setup({
     exitCode: null,
     exitReason: null,
     spawnError: null,
+    internalError: null,
     closeSeen: false,
     drainCutOff: false,
     endCause: null,
     stdinOpen: input.request.stdin === true || input.request.pty !== undefined,
     signalError: null,
+    queued: [],
     exitedAt: null,
     output: null,
   }),
-  invoke: { id: 'child', src: 'child', input: ({ context }) => ({ request: context.request, buffer: context.buffer }) },
+  invoke: {
+    id: 'child',
+    src: 'child',
+    input: ({ context }) => ({ request: context.request, buffer: context.buffer }),
+    // A child logic that throws (in its start or a command) is a bug, not an OS fact: without
+    // this the actor would stay short of `exited` and every waiter, and shutdown, would hang.
+    onError: { target: '#process.exited', actions: assign({ internalError: ({ event }) => errorText(event.error) }) },
+  },
   initial: 'starting',
   states: {
     starting: {
       on: {
-        'child.spawned': { target: 'running', actions: assign({ pid: ({ event }) => event.pid }) },
-        'child.failed': { target: 'exited', actions: assign({ spawnError: ({ event }) => event.message }) },
+        // Commands that came while starting are raised again, in order, before any later event.
+        'child.spawned': {
+          target: 'running',
+          actions: [
+            assign({ pid: ({ event }) => event.pid }),
+            enqueueActions(({ context, enqueue }) => {
+              for (const command of context.queued) enqueue.raise(command);
+              enqueue.assign({ queued: [] });
+            }),
+          ],
+        },
+        // Never started: a queued command has nothing left to act on, which is not a failure.
+        'child.failed': { target: 'exited', actions: assign({ spawnError: ({ event }) => event.message, queued: [] }) },
+        signal: { actions: 'queueCommand' },
+        terminate: { actions: 'queueCommand' },
       },
     },
     running: {
@@ -174,7 +228,7 @@ export const processMachine = setup({
         signal: {
           actions: [
             assign({ endCause: ({ context, event }) => context.endCause ?? event.cause ?? null }),
-            sendTo('child', ({ event }) => ({ type: 'signal', signal: event.signal })),
+            sendTo('child', ({ event }) => ({ type: 'signal', signal: event.signal, ...(event.reply ? { reply: event.reply } : {}) })),
           ],
         },
         'child.signalFailed': { actions: assign({ signalError: ({ event }) => event.message }) },
@@ -235,7 +289,8 @@ export const processMachine = setup({
               },
             },
             terminating: {
-              entry: sendTo('child', { type: 'signal', signal: 'SIGTERM' }),
+              // Entered by a terminate command (whose sender waits for the delivery's outcome) or a timeout.
+              entry: sendTo('child', ({ event }) => ({ type: 'signal', signal: 'SIGTERM', ...(event.type === 'terminate' && event.reply ? { reply: event.reply } : {}) })),
               after: { killGrace: { actions: sendTo('child', { type: 'signal', signal: 'SIGKILL' }) } },
               // A second terminate while one is under way changes nothing.
               on: { terminate: {} },

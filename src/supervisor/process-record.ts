@@ -128,7 +128,13 @@ export class ProcessRecord {
         subscription.unsubscribe();
         onDone(snapshot);
       },
-      error: (error) => log.error({ err: error }, 'process actor failed'),
+      // The machine itself threw (a bug in an action): it takes no more events, so it is
+      // frozen as exited (internal_error) here, or every waiter and shutdown would wait forever.
+      error: (error) => {
+        log.error({ err: error }, 'process actor failed');
+        subscription.unsubscribe();
+        onDone(failedSnapshot(actor.getSnapshot(), error));
+      },
     });
   }
 
@@ -209,6 +215,22 @@ export class ProcessRecord {
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** The last snapshot of an actor that errored, as an `exited` one with the reason `internal_error`. */
+function failedSnapshot(snapshot: ProcessSnapshot, error: unknown): ProcessSnapshot {
+  const { context } = snapshot;
+  const internalError = error instanceof Error ? error.message : String(error);
+  const ended: ProcessContext = {
+    ...context,
+    internalError,
+    exitCode: -1,
+    exitReason: 'internal_error',
+    exitedAt: context.exitedAt ?? context.now(),
+    stdinOpen: false,
+    output: context.output ?? context.buffer.freeze(),
+  };
+  return { ...snapshot, value: 'exited', context: ended };
 }
 
 /**

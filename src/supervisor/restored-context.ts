@@ -24,11 +24,13 @@ export function restoredContext(saved: SavedProcess, settings: { drainTimeoutMs:
     exitCode: saved.exitCode,
     exitReason: saved.exitReason,
     spawnError: null,
+    internalError: null,
     closeSeen: true,
     drainCutOff: false,
     endCause: null,
     stdinOpen: false,
     signalError: null,
+    queued: [],
     exitedAt: saved.exitedAt,
     output: saved.output,
   };

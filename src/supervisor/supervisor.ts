@@ -198,11 +198,13 @@ export class Supervisor {
     await record.untilStarted();
     record.spawnDurationMs = performance.now() - spawnStartedAt;
     const context = record.snapshot.context;
-    if (context.spawnError !== null) {
+    // Never ran: the spawn failed, or the child logic failed before the child ran.
+    if (context.spawnError !== null || context.pid === null) {
+      const reason = context.spawnError ?? `internal error: ${context.internalError ?? 'the process never ran'}`;
       this.records.delete(info.id);
-      log.warn({ command: truncate(request.command), workdir: info.workdir, error: context.spawnError }, 'process failed to start');
+      log.warn({ command: truncate(request.command), workdir: info.workdir, error: reason }, 'process failed to start');
       this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
-      throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${context.spawnError}` });
+      throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
     }
     this.groups.add(context.pid, info.id);
     log.info({ command: truncate(request.command), workdir: info.workdir, pid: context.pid, background: info.background }, 'process started');
@@ -239,16 +241,23 @@ export class Supervisor {
     });
     created.actor = actor;
     // The exit is committed to the store before a waiter or a reader can see it.
-    // A start that failed is dropped, as in the reference: it is never stored.
+    // A start that failed (or never ran) is dropped, as in the reference: it is never stored.
     const store = this.store;
     const commitExit = store ? (record: ProcessRecord): void => {
-      if (record.snapshot.context.spawnError === null) store.exited(record);
+      const { spawnError, pid } = record.snapshot.context;
+      if (spawnError === null && pid !== null) store.exited(record);
     } : undefined;
     created.record = new ProcessRecord(info, actor, log, commitExit);
     return created.record;
   }
 
   private onExited(record: ProcessRecord): void {
+    const { internalError, pid } = record.snapshot.context;
+    if (internalError !== null) {
+      record.log.error({ error: internalError }, 'process actor failed');
+      // Its child logic is gone, and with it whatever would have ended the child: end it here.
+      if (pid !== null) this.groups.signal([pid], 'SIGKILL');
+    }
     this.exited.notify(record, (error) => record.log.error({ err: error }, 'a process listener failed'));
     const context = record.snapshot.context;
     record.log.info(
