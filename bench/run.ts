@@ -3,23 +3,28 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,durable,sentinel)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
  * The service runs in its own process (bench/serve.ts, LOG_LEVEL=warn unless set), as do the
  * floor servers (bench/floors.ts); loads and raw-spawn floors run in this process. Loopback only.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ServerChild, terminateAllChildren } from './lib/children.js';
 import type { MeasureContext, Row } from './lib/report.js';
 import { nowMs, table } from './lib/stats.js';
+import { measureDurable } from './measure/durable.js';
 import { measureHttp } from './measure/http-load.js';
 import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
 import { measureRecords } from './measure/records.js';
+import { measureSentinel } from './measure/sentinel.js';
 import { measureSpawn } from './measure/spawn.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'durable', 'sentinel'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -119,6 +124,20 @@ async function main(): Promise<void> {
       await Promise.all([empty.stop(), full.stop()]);
     }
   }
+
+  if (options.only.has('durable')) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-bench-'));
+    const memory = await ServerChild.service('service (no dataDir)');
+    const durable = await ServerChild.service('service (dataDir)', { dataDir });
+    try {
+      await attempt('durable', () => measureDurable(context(40, 5, 3), memory, durable, { slotMs: q ? 500 : 1000 }));
+    } finally {
+      await Promise.all([memory.stop(), durable.stop()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  await attempt('sentinel', () => measureSentinel({ starts: q ? 20 : 50, groups: q ? 2000 : 10_000 }));
 
   clearTimeout(deadline);
   printSummary();

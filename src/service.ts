@@ -14,8 +14,13 @@ import { listen } from './ops/listen.js';
 import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
 import { createProcessSpawner } from './spawn/process-spawner.js';
 import { defaultPriority } from './spawn/priority.js';
+import { sweepCrashedGroups } from './store/crash-sweep.js';
 import { DurableStore } from './store/durable-store.js';
+import { GroupTable } from './store/group-table.js';
 import { openDatabase } from './store/open-database.js';
+import { GroupSentinel } from './spawn/group-sentinel.js';
+import type { GroupWatcher } from './spawn/group-watcher.js';
+import { readBootId } from './spawn/process-identity.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -71,12 +76,29 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   assertSafeExposure(config);
   const clock = deps.clock ?? realClock;
   // Durable state (dataDir set): exited processes, client tokens and chat paths survive restarts.
-  const store = config.dataDir === null ? null : new DurableStore(openDatabase(config.dataDir, log), {
+  const db = config.dataDir === null ? null : openDatabase(config.dataDir, log);
+  const store = db === null ? null : new DurableStore(db, {
     log,
     clock,
     maxBytes: config.maxDatabaseBytes,
     maxPathRows: config.pathStoreMaxChats * config.pathStoreMaxPathsPerChat,
   });
+  // Process groups are watched only with the real spawner: an injected (fake) spawner's group
+  // ids are not real, and a sentinel or a sweep would signal whatever process has that pid.
+  const realGroups = deps.spawner === undefined;
+  const groupWatchers: GroupWatcher[] = [];
+  let swept: ReadonlySet<string> = new Set();
+  if (db !== null && realGroups) {
+    // Crash sweep: what a killed earlier run (and its sentinel) left running ends before anything starts.
+    const bootId = readBootId();
+    const table = new GroupTable(db, log, bootId);
+    swept = (await sweepCrashedGroups(table.recorded(), { bootId, graceMs: config.killGraceMs, log })).processIds;
+    table.cleared();
+    groupWatchers.push(table);
+  }
+  // The crash sentinel: a kill -9 of this process takes every process group it started along.
+  const sentinel = realGroups ? GroupSentinel.start({ graceMs: config.killGraceMs, log }) : null;
+  if (sentinel) groupWatchers.push(sentinel);
   // Off by default, and then nothing of the inspector is even loaded.
   const stately = config.inspectorUrl === null ? null : await startStatelyInspector(config.inspectorUrl, log);
   const supervisor = new Supervisor({
@@ -104,9 +126,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     serviceEnv: () => withoutServiceSecrets(process.env),
     ...(store ? { store } : {}),
     ...(stately ? { inspect: stately.inspect } : {}),
+    groupWatchers,
   });
-  if (store) supervisor.restore(store.load(config.reapAfterMs));
-  const metrics = createServiceMetrics(supervisor);
+  if (store) supervisor.restore(store.load(config.reapAfterMs, swept));
+  const metrics = createServiceMetrics(supervisor, { sweptAtStart: swept.size });
   metrics.setStreamReaderSource(() => supervisor.stats().streamReaders);
   // Tickets (and view sessions) issued over HTTP, redeemed there and by the git watch upgrade.
   const credentials = createAccessCredentials(clock);
@@ -172,6 +195,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   } catch (error) {
     metrics.close();
     await Promise.all([supervisor.close(), gitWatch.close()]);
+    sentinel?.close();
     store?.close();
     // The inspector's socket would keep the process alive after a failed start.
     await stately?.stop();
@@ -191,6 +215,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       // Processes end first: that wakes every blocking wait, whose responses then finish.
       // Upgraded git-watch sockets are not the HTTP server's to close: git watch closes them.
       await Promise.all([supervisor.close(), gitWatch.close()]);
+      // Every group is dead now: the sentinel may go quietly.
+      sentinel?.close();
       // After the supervisor, so the inspector still sends the processes' exits.
       await stately?.stop();
       // Whatever is still open after the answers went out (a slow client) is cut.

@@ -28,6 +28,7 @@ const NOTED_REASONS: Record<string, string> = {
   shutdown: 'the service shut down',
   drain_cutoff: 'it exited, but a background process held its output open past the drain timeout',
   internal_error: 'procvisor failed to supervise it (see the service log)',
+  swept: 'the service was killed, and its next start ended the process',
 };
 
 /** `procvisor run -- <command…>`: runs a command on the service as if it ran here. */

@@ -11,6 +11,7 @@ const REASONS: Record<ExitReason, true> = {
   spawn_failed: true,
   drain_cutoff: true,
   internal_error: true,
+  swept: true,
 };
 
 /** Every ExitReason at run time: the metric's label values and the OpenAPI enum. */

@@ -36,8 +36,12 @@ export interface ServiceMetrics {
 
 type MetricsSupervisor = Pick<Supervisor, 'onProcessStart' | 'onProcessExit' | 'onSpawnFailure' | 'stats'>;
 
-/** Creates the metrics of one service and subscribes them to `supervisor`. */
-export function createServiceMetrics(supervisor: MetricsSupervisor): ServiceMetrics {
+/**
+ * Creates the metrics of one service and subscribes them to `supervisor`. `sweptAtStart`: how
+ * many processes of a killed earlier run the crash sweep ended at this start-up (counted as
+ * exits with reason `swept`).
+ */
+export function createServiceMetrics(supervisor: MetricsSupervisor, options: { sweptAtStart?: number } = {}): ServiceMetrics {
   const registry = new Registry();
   let streamReaders: () => number = () => 0;
   // Output bytes already counted, per running process: a scrape adds what each wrote since,
@@ -53,6 +57,7 @@ export function createServiceMetrics(supervisor: MetricsSupervisor): ServiceMetr
   const started = new Counter({ name: 'procvisor_processes_started_total', help: 'Processes that started running.', registers: [registry] });
   const exited = new Counter({ name: 'procvisor_processes_exited_total', help: 'Processes that exited (output drained), by exit_reason.', labelNames: ['reason'], registers: [registry] });
   for (const reason of EXIT_REASONS) exited.inc({ reason }, 0);
+  exited.inc({ reason: 'swept' }, options.sweptAtStart ?? 0);
   const spawnDuration = new Histogram({
     name: 'procvisor_spawn_duration_seconds',
     help: 'Time from asking the spawner to the child running.',

@@ -40,8 +40,9 @@ interface ProcessRow {
 /**
  * procvisor's durable state in SQLite: exited processes with their final output and client
  * tokens, and git watch's chat paths. Writes are queued and committed in one transaction per
- * batch (FLUSH_DELAY_MS later, off the request path); a failed batch is logged with its size and
- * dropped, never thrown. The file stays under `maxBytes`: after each batch the oldest exited
+ * batch (FLUSH_DELAY_MS later, off the request path), except an exit: it commits at once, with
+ * whatever is queued, before any client can read it (measured cost in the README); a failed
+ * batch is logged with its size and dropped, never thrown. The file stays under `maxBytes`: after each batch the oldest exited
  * processes are deleted until the used pages fit.
  */
 export class DurableStore implements ProcessStore {
@@ -69,10 +70,13 @@ export class DurableStore implements ProcessStore {
   /**
    * The exited processes to restore: those that exited within `keepMs` of now. Processes still
    * marked running were cut off by a crash or a kill of the service: they come back as ended by
-   * `shutdown` (exit code -1) with no output, and older rows are deleted.
+   * `swept` when their id is in `swept` (the crash sweep ended their group at this start-up), else
+   * by `shutdown`, with exit code -1 and no output; older rows are deleted.
    */
-  load(keepMs: number): SavedProcess[] {
+  load(keepMs: number, swept: ReadonlySet<string> = new Set()): SavedProcess[] {
     const now = this.options.clock.now();
+    const markSwept = this.db.prepare("UPDATE processes SET running = 0, exit_code = -1, exit_reason = 'swept', exited_at = ?, output = '', total_bytes = 0 WHERE running = 1 AND id = ?");
+    for (const id of swept) markSwept.run(now, id);
     this.db.prepare("UPDATE processes SET running = 0, exit_code = -1, exit_reason = 'shutdown', exited_at = ?, output = '', total_bytes = 0 WHERE running = 1").run(now);
     this.db.prepare('DELETE FROM processes WHERE exited_at < ?').run(now - keepMs);
     const rows = this.db.prepare('SELECT * FROM processes ORDER BY started_at').all() as ProcessRow[];
@@ -88,8 +92,11 @@ export class DurableStore implements ProcessStore {
     this.enqueue({ kind: 'process', record });
   }
 
+  /** Commits the exit (and everything queued before it) now: a client may read it next. */
   exited(record: ProcessRecord): void {
-    this.enqueue({ kind: 'process', record });
+    if (this.closed) return;
+    this.queue.push({ kind: 'process', record });
+    this.flush();
   }
 
   dropped(processId: string): void {

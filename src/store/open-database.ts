@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS processes (
   total_bytes INTEGER
 );
 CREATE INDEX IF NOT EXISTS processes_by_exit ON processes (running, exited_at);
+CREATE TABLE IF NOT EXISTS process_groups (
+  pgid INTEGER PRIMARY KEY,
+  start_ticks INTEGER,
+  process_id TEXT,
+  boot_id TEXT
+);
 CREATE TABLE IF NOT EXISTS chat_paths (
   chat_id TEXT NOT NULL,
   path TEXT NOT NULL,

@@ -9,9 +9,11 @@
  * - `spawn_failed`: it never started (bad workdir, no `sh`);
  * - `drain_cutoff`: it exited, but something kept its output pipes open past the drain timeout,
  *   so procvisor closed them;
- * - `internal_error`: procvisor's own handling of it failed (a bug); its group was killed.
+ * - `internal_error`: procvisor's own handling of it failed (a bug); its group was killed;
+ * - `swept`: it was still running when the service was killed, and the crash sweep of the next
+ *   start-up (with `dataDir`) ended its process group.
  */
-export type ExitReason = 'exited' | 'signaled' | 'requested' | 'timeout' | 'idle_timeout' | 'shutdown' | 'spawn_failed' | 'drain_cutoff' | 'internal_error';
+export type ExitReason = 'exited' | 'signaled' | 'requested' | 'timeout' | 'idle_timeout' | 'shutdown' | 'spawn_failed' | 'drain_cutoff' | 'internal_error' | 'swept';
 
 /** Who decided a process should end, when someone did. The first cause wins. */
 export type EndCause = 'requested' | 'timeout' | 'idle_timeout' | 'shutdown';

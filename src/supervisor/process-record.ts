@@ -93,7 +93,12 @@ export class ProcessRecord {
   private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;
 
-  constructor(info: ProcessRequestInfo, actor: ProcessActor, log: Logger) {
+  /**
+   * `beforeRelease` runs once, synchronously, when the actor reaches `exited` and before any
+   * waiter or reader can see it: the supervisor commits the exit to durable state there, so an
+   * exit a client was answered is never lost in a crash. A throw is logged, not propagated.
+   */
+  constructor(info: ProcessRequestInfo, actor: ProcessActor, log: Logger, beforeRelease?: (record: ProcessRecord) => void) {
     this.info = info;
     this.liveActor = actor;
     this.log = log;
@@ -102,6 +107,11 @@ export class ProcessRecord {
     const onDone = (snapshot: ProcessSnapshot): void => {
       this.frozen = freeze(snapshot);
       this.liveActor = null;
+      try {
+        beforeRelease?.(this);
+      } catch (error) {
+        log.error({ err: error }, 'recording the exit failed');
+      }
       resolveExited();
       for (const listener of this.exitListeners) listener();
       this.exitListeners.clear();

@@ -17,12 +17,14 @@ export interface SavedProcess {
 
 /**
  * Where a supervisor reports what must survive a restart. Calls are notifications: they must not
- * throw and must not block (a durable implementation queues them and writes in batches).
+ * throw. `started` and `dropped` may be queued and written in batches; `exited` must be durable
+ * when it returns (it runs before any client can see the exit, so an answered exit survives a
+ * crash of the service).
  */
 export interface ProcessStore {
   /** A process started (it is recorded as running until `exited`). */
   started(record: ProcessRecord): void;
-  /** A process reached `exited`; its output is final. */
+  /** A process reached `exited`; its output is final. Committed before it returns. */
   exited(record: ProcessRecord): void;
   /** A record was reaped: forget it. */
   dropped(processId: string): void;

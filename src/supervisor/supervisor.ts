@@ -3,6 +3,7 @@ import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { SupervisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
+import type { GroupWatcher } from '../spawn/group-watcher.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { createChildLogic } from './child-logic.js';
 import { ClientTokens } from './client-tokens.js';
@@ -51,8 +52,16 @@ export interface SupervisorOptions {
    * protocol). Off by default; when off, only the bounded per-process history is recorded.
    */
   inspect?: (event: InspectionEvent) => void;
-  /** Durable state: told of every start, exit and reaping. Absent: in memory only. */
+  /**
+   * Durable state: told of every start, exit and reaping. Absent: in memory only. An exit is
+   * handed to it before any client can read it (see ProcessRecord's `beforeRelease`).
+   */
   store?: ProcessStore;
+  /**
+   * Told of every process group this supervisor tracks (the crash sentinel, the durable group
+   * table). Only for a spawner whose group ids are real: a fake spawner's would name strangers.
+   */
+  groupWatchers?: readonly GroupWatcher[];
 }
 
 /** Counts for health checks, benchmarks and leak tests. */
@@ -106,7 +115,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.clock = options.clock ?? realClock;
     this.log = options.log;
-    this.groups = new ProcessGroups(options.spawner, options.log);
+    this.groups = new ProcessGroups(options.spawner, options.log, options.groupWatchers ?? []);
     this.inspect = options.inspect;
     this.store = options.store ?? null;
     this.envHook = options.envHook;
@@ -197,7 +206,7 @@ export class Supervisor {
       this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
       throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
     }
-    this.groups.add(context.pid);
+    this.groups.add(context.pid, info.id);
     log.info({ command: truncate(request.command), workdir: info.workdir, pid: context.pid, background: info.background }, 'process started');
     this.store?.started(record);
     this.started.notify(record, (error) => log.error({ err: error }, 'a process-start listener failed'));
@@ -231,7 +240,14 @@ export class Supervisor {
       },
     });
     created.actor = actor;
-    created.record = new ProcessRecord(info, actor, log);
+    // The exit is committed to the store before a waiter or a reader can see it.
+    // A start that failed (or never ran) is dropped, as in the reference: it is never stored.
+    const store = this.store;
+    const commitExit = store ? (record: ProcessRecord): void => {
+      const { spawnError, pid } = record.snapshot.context;
+      if (spawnError === null && pid !== null) store.exited(record);
+    } : undefined;
+    created.record = new ProcessRecord(info, actor, log, commitExit);
     return created.record;
   }
 
@@ -242,7 +258,6 @@ export class Supervisor {
       // Its child logic is gone, and with it whatever would have ended the child: end it here.
       if (pid !== null) this.groups.signal([pid], 'SIGKILL');
     }
-    this.store?.exited(record);
     this.exited.notify(record, (error) => record.log.error({ err: error }, 'a process listener failed'));
     const context = record.snapshot.context;
     record.log.info(
