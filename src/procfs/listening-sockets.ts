@@ -1,0 +1,96 @@
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+/** A TCP socket in LISTEN state: its port and the local address it is bound to. */
+export interface ListeningSocket {
+  port: number;
+  /** `0.0.0.0`, `127.0.0.1`, `::`, `::1`, … */
+  address: string;
+}
+
+/** Bytes read of each `/proc/net/tcp*` file at most (about 13,000 sockets). */
+export const MAX_NET_TABLE_BYTES = 2 * 1024 * 1024;
+/** Descriptors looked at per process at most. */
+export const MAX_FDS_PER_PROCESS = 4096;
+const LISTEN = '0A';
+
+/**
+ * Every TCP socket in LISTEN state in this network namespace, by socket inode, from
+ * `/proc/net/tcp` and `/proc/net/tcp6`. The cost follows the number of TCP sockets of the
+ * machine (one read of each file, at most MAX_NET_TABLE_BYTES), not the number of processes.
+ */
+export function listeningSockets(): Map<number, ListeningSocket> {
+  const sockets = new Map<number, ListeningSocket>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readBounded(file);
+    } catch {
+      continue; // no IPv6, or no /proc
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] !== LISTEN) continue;
+      const [hexAddress = '', hexPort = '0'] = (fields[1] ?? '').split(':');
+      const inode = Number(fields[9]);
+      if (inode > 0) sockets.set(inode, { port: parseInt(hexPort, 16), address: decodeAddress(hexAddress) });
+    }
+  }
+  return sockets;
+}
+
+/** The socket inodes among the open descriptors of `pid` (`socket:[N]` links); empty if it is gone. */
+export function socketInodes(pid: number): number[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const inodes: number[] = [];
+  for (const fd of fds.slice(0, MAX_FDS_PER_PROCESS)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target.startsWith('socket:[')) inodes.push(Number(target.slice(8, -1)));
+  }
+  return inodes;
+}
+
+function readBounded(file: string): string {
+  const text = readFileSync(file, 'latin1');
+  return text.length > MAX_NET_TABLE_BYTES ? text.slice(0, text.lastIndexOf('\n', MAX_NET_TABLE_BYTES)) : text;
+}
+
+/** `0100007F` → `127.0.0.1`; the 32 hex digits of IPv6 (four host-order words) → `::1` style. */
+export function decodeAddress(hex: string): string {
+  if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+  const words: string[] = [];
+  for (let word = 0; word < 4; word += 1) {
+    const chunk = hex.slice(word * 8, word * 8 + 8);
+    // Each 32-bit word is in host (little-endian) order.
+    const bytes = [3, 2, 1, 0].map((i) => chunk.slice(i * 2, i * 2 + 2)).join('');
+    words.push(bytes.slice(0, 4), bytes.slice(4, 8));
+  }
+  return compressIpv6(words.map((w) => parseInt(w, 16).toString(16)));
+}
+
+function compressIpv6(groups: string[]): string {
+  // The longest run of zero groups becomes `::`.
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== '0') {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j += 1;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  if (bestLength < 2) return groups.join(':');
+  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
+}

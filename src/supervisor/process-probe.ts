@@ -1,0 +1,23 @@
+import type { ListeningSocket } from '../procfs/listening-sockets.js';
+
+export type { ListeningSocket } from '../procfs/listening-sockets.js';
+
+/**
+ * What the supervisor asks the OS about its running process groups: whether one waits for
+ * input, and which TCP ports it listens on. The procfs probe (src/procfs/procfs-probe.ts)
+ * answers from Linux's /proc; specs of the timing logic may pass their own. No method throws:
+ * a process that is gone, or a /proc that cannot be read, reads as "nothing".
+ */
+export interface ProcessProbe {
+  /**
+   * What the input of the process `pid` (just spawned) is, as descriptor targets: its stdin's
+   * (`socket:[N]`, `/dev/pts/N`), plus `/dev/tty` for a terminal. Null if it cannot be read.
+   */
+  inputTargets(pid: number, terminal: boolean): ReadonlySet<string> | null;
+  /** True when a process of the tree led by `leaderPid` is blocked reading one of `targets`. */
+  waitsForInput(leaderPid: number, targets: ReadonlySet<string>): boolean;
+  /** Every listening TCP socket of the machine's network namespace, by inode. */
+  listeningSockets(): Map<number, ListeningSocket>;
+  /** The socket inodes open in the tree led by `leaderPid`. */
+  socketInodes(leaderPid: number): number[];
+}
