@@ -68,6 +68,8 @@ export const ConfigSchema = v.object({
   portScanMs: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(60_000)),
   /** Events the events stream keeps for Last-Event-ID resumption. */
   maxEventHistory: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)),
+  /** Open `/api/v0/processes/events` streams at most; more get 503 TOO_MANY_CLIENTS. */
+  maxEventStreams: positiveInt,
   /** Give children an OOM score adjustment and niceness (Linux), like the reference's agent-exec. */
   processPriority: v.boolean(),
   /** null: 0 if the service's own is negative, 1000 if it is ≥ 998, else 998. */

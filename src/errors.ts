@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'LISTEN_FAILED'
   | 'TOO_MANY_CLIENTS'
+  | 'WATCH_UNAVAILABLE'
   | 'INTERNAL';
 
 /**

@@ -132,6 +132,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     log,
     maxWaitMs: config.maxWaitMs,
     maxBodyBytes: config.maxBodyBytes,
+    maxEventStreams: config.maxEventStreams,
     authToken: config.authToken,
     metrics,
     pathStore: gitWatch.store,

@@ -29,6 +29,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // Start-up only (the server could not listen); never an HTTP answer.
   LISTEN_FAILED: 500,
   TOO_MANY_CLIENTS: 503,
+  // The service cannot watch processes (not Linux, or processWatch off): input/port/http waits.
+  WATCH_UNAVAILABLE: 501,
   INTERNAL: 500,
 };
 

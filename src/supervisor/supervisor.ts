@@ -119,6 +119,7 @@ export class Supervisor {
   private readonly started = new Listeners<ProcessRecord>();
   private readonly exited = new Listeners<ProcessRecord>();
   private readonly failed = new Listeners<ProcessRecord>();
+  private readonly closedListeners = new Listeners<undefined>();
   private closed = false;
   private closing: Promise<void> | null = null;
   private reapTimer: unknown = null;
@@ -534,6 +535,12 @@ export class Supervisor {
     // Whatever is left in our groups dies now.
     this.groups.killAll();
     this.log.info('supervisor closed');
+    this.closedListeners.notify(undefined, (error) => this.log.error({ err: error }, 'a close listener failed'));
+  }
+
+  /** Calls `listener` once the supervisor has closed (every process exited, its events logged). Returns the unsubscribe. */
+  onClosed(listener: () => void): () => void {
+    return this.closedListeners.add(listener);
   }
 
   /**
