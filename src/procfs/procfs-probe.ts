@@ -11,7 +11,9 @@ export function createProcfsProbe(): ProcessProbe {
   return {
     inputTargets(pid, terminal) {
       const stdin = fdTarget(pid, 0);
-      if (stdin === null) return null;
+      // Our stdin is a socket pair or pipe (libuv), or the terminal's slave. Anything else means
+      // the shell has fd 0 redirected right now (`read x < file`): ask again later.
+      if (stdin === null || !(terminal ? stdin.startsWith('/dev/pts/') : /^(socket|pipe):\[\d+\]$/.test(stdin))) return null;
       // A program asking for a password often opens /dev/tty itself: that is the same terminal.
       return new Set(terminal ? [stdin, '/dev/tty'] : [stdin]);
     },

@@ -20,7 +20,8 @@ export const DEFAULT_INPUT_WATCH: InputWatchSettings = { settleMs: 300, tickMs: 
 interface Entry {
   record: ProcessRecord;
   pid: number;
-  targets: ReadonlySet<string>;
+  /** Resolved at the first look (see ProcessProbe.inputTargets). */
+  targets: ReadonlySet<string> | null;
   /** Last output or input, epoch ms: the start of the current quiet stretch. */
   quietSince: number;
   seenOutputAt: number;
@@ -60,14 +61,10 @@ export class InputWatch {
     return this.entries.size;
   }
 
-  /** Watches `record` (just spawned as `pid`), if its input can be read from /proc. */
+  /** Watches `record` (just spawned as `pid`). */
   add(record: ProcessRecord, pid: number): void {
     if (this.closed) return;
-    const targets = this.probe.inputTargets(pid, record.info.pty !== null);
-    if (targets === null) {
-      record.log.debug({ pid }, 'cannot read the input of the process; input waits are not detected');
-      return;
-    }
+    const targets = null;
     const lastOutputAt = record.snapshot.context.buffer.lastOutputAt;
     const quietSince = Math.max(lastOutputAt, this.clock.now());
     this.entries.set(record, { record, pid, targets, quietSince, seenOutputAt: lastOutputAt, nextCheckAt: quietSince + this.settings.settleMs, backoffMs: this.settings.tickMs });
@@ -123,9 +120,10 @@ export class InputWatch {
 
   private check(entry: Entry, now: number): void {
     const { record } = entry;
-    let waiting: boolean;
+    let waiting = false;
     try {
-      waiting = this.probe.waitsForInput(entry.pid, entry.targets);
+      entry.targets ??= this.probe.inputTargets(entry.pid, record.info.pty !== null);
+      if (entry.targets !== null) waiting = this.probe.waitsForInput(entry.pid, entry.targets);
     } catch (error) {
       record.log.warn({ err: error }, 'input probe failed');
       waiting = false;

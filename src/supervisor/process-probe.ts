@@ -10,8 +10,12 @@ export type { ListeningSocket } from '../procfs/listening-sockets.js';
  */
 export interface ProcessProbe {
   /**
-   * What the input of the process `pid` (just spawned) is, as descriptor targets: its stdin's
-   * (`socket:[N]`, `/dev/pts/N`), plus `/dev/tty` for a terminal. Null if it cannot be read.
+   * What the input of the process group led by `pid` is, as descriptor targets: the leader's
+   * stdin (`socket:[N]`, `/dev/pts/N`), plus `/dev/tty` for a terminal. Null if it cannot be
+   * read or is not of the expected kind now (the shell has fd 0 redirected for a command).
+   * Asked when first needed, not at the spawn: a terminal child sets its descriptors up
+   * after the fork, and a shell may already run a redirection by the time the spawn is
+   * reported.
    */
   inputTargets(pid: number, terminal: boolean): ReadonlySet<string> | null;
   /** True when a process of the tree led by `leaderPid` is blocked reading one of `targets`. */
