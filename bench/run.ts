@@ -3,7 +3,7 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,watch)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
@@ -18,8 +18,9 @@ import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
 import { measureRecords } from './measure/records.js';
 import { measureSpawn } from './measure/spawn.js';
+import { measureWatch } from './measure/watch.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'watch'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -117,6 +118,16 @@ async function main(): Promise<void> {
       );
     } finally {
       await Promise.all([empty.stop(), full.stop()]);
+    }
+  }
+
+  if (options.only.has('watch')) {
+    const on = await ServerChild.service('service (watch on)');
+    const off = await ServerChild.service('service (watch off)', { processWatch: false });
+    try {
+      await attempt('watch', () => measureWatch(context(90, 2, 1), on, off, { processes: 100, windowMs: q ? 3000 : 5000, samples: q ? 20 : 50 }));
+    } finally {
+      await Promise.all([on.stop(), off.stop()]);
     }
   }
 

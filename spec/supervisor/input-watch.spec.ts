@@ -9,6 +9,7 @@ class ScriptedProbe implements ProcessProbe {
   readonly owned = new Map<number, number[]>();
   checks: number[] = [];
   socketWalks = 0;
+  tableReads = 0;
   inputTargets(): ReadonlySet<string> {
     return new Set(['socket:[1]']);
   }
@@ -17,6 +18,7 @@ class ScriptedProbe implements ProcessProbe {
     return this.reading.has(pid);
   }
   listeningSockets(): Map<number, ListeningSocket> {
+    this.tableReads += 1;
     return new Map(this.sockets);
   }
   socketInodes(pid: number): number[] {
@@ -126,6 +128,34 @@ describe('PortWatch (through the supervisor, simulated clock)', () => {
       t.clock.increment(100);
       expect(a?.listening).to.deep.equal([]);
       expect(t.supervisor.events.after(0, 10).events.map((event) => event.name)).to.deep.equal(['started', 'started', 'listening']);
+    } finally {
+      for (const child of t.spawner.children) if (child.isRunning) child.finish();
+      await t.supervisor.close();
+    }
+  });
+});
+
+describe('PortWatch scan period (simulated clock)', () => {
+  it('scans fast for 10 s after a start, then ever slower up to 2 s apart, and fast again while a port wait is open', async () => {
+    const probe = new ScriptedProbe();
+    const t = createTestSupervisor({ probe, portScanMs: 100 });
+    try {
+      const record = await t.supervisor.start({ command: 'server' });
+      const readsDuring = (ms: number): number => {
+        const before = probe.tableReads;
+        for (let elapsed = 0; elapsed < ms; elapsed += 50) t.clock.increment(50);
+        return probe.tableReads - before;
+      };
+      expect(readsDuring(10_000)).to.be.within(99, 101);
+      readsDuring(10_000); // slowing down: 200, 400, 800, 1600, 2000 ms
+      expect(readsDuring(20_000)).to.be.within(9, 11);
+      const abort = new AbortController();
+      const waiting = t.supervisor.waitFor(record, { kind: 'port', port: 8080 }, 60_000, abort.signal);
+      expect(readsDuring(1000)).to.be.within(9, 11);
+      abort.abort();
+      expect((await waiting).result).to.equal('aborted');
+      readsDuring(10_000);
+      expect(readsDuring(20_000)).to.be.within(9, 11);
     } finally {
       for (const child of t.spawner.children) if (child.isRunning) child.finish();
       await t.supervisor.close();

@@ -399,7 +399,11 @@ export class Supervisor {
 
   /** Waits for `condition` (or the exit), at most `timeoutMs`; see waitForCondition. Never rejects. */
   waitFor(record: ProcessRecord, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
-    return waitForCondition(record, condition, { timeoutMs, clock: this.clock, httpProbe: this.httpProbe, ...(signal ? { signal } : {}) });
+    const waiting = waitForCondition(record, condition, { timeoutMs, clock: this.clock, httpProbe: this.httpProbe, ...(signal ? { signal } : {}) });
+    if ((condition.kind !== 'port' && condition.kind !== 'http') || this.portWatch === null || !record.running) return waiting;
+    // Someone waits for a port: scan at the fast period while the wait lasts.
+    const release = this.portWatch.holdFast();
+    return waiting.finally(release);
   }
 
   /** True when this supervisor knows input waits and listening ports (it has a probe). */
