@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const on = await ServerChild.service('service (watch on)');
     const off = await ServerChild.service('service (watch off)', { processWatch: false });
     try {
-      await attempt('watch', () => measureWatch(context(90, 2, 1), on, off, { processes: 100, windowMs: q ? 3000 : 5000, samples: q ? 20 : 50 }));
+      await attempt('watch', () => measureWatch(context(200, 1, 1), on, off, { processes: 100, windowMs: q ? 3000 : 5000, samples: q ? 20 : 50 }));
     } finally {
       await Promise.all([on.stop(), off.stop()]);
     }

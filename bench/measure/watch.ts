@@ -34,7 +34,8 @@ async function killAll(server: ServerChild, ids: readonly string[]): Promise<voi
 
 /** CPU ms per second of the service's process over `windowMs`, after a warm-up. */
 async function cpuRate(server: ServerChild, windowMs: number): Promise<number> {
-  await sleep(2500); // the watch's back-off reaches its steady state (max 2 s)
+  // Past the port watch's hurry after the starts (5 s) and the input back-off's top (4 s).
+  await sleep(9000);
   const before = processCpuMs(server.pid);
   const t0 = nowMs();
   await sleep(windowMs);
@@ -44,9 +45,9 @@ async function cpuRate(server: ServerChild, windowMs: number): Promise<number> {
 /**
  * 6. What watching for input waits and ports costs, and how fast a prompt is seen.
  * CPU: the service's own CPU time per second while `processes` quiet processes with stdin open
- * run (`sleep`: re-checked on the back-off, the worst case; and `read`: waiting, re-checked every
- * 2 s), with the watch on vs a service with `processWatch: false`. Latency: a process prints a
- * nanosecond timestamp (`date +%s%N`) and then reads; the time from that stamp to the answer of
+ * run (`sleep`: re-checked on the back-off, up to 4 s apart, the worst case; and `read`: found
+ * waiting once, then not looked at again), with the watch on vs a service with `processWatch:
+ * false`. Latency: a process prints a nanosecond timestamp (`date +%s%N`) and then reads; the time from that stamp to the answer of
  * `wait=input` arriving, 10 processes at a time.
  */
 export async function measureWatch(ctx: MeasureContext, on: ServerChild, off: ServerChild, options: WatchOptions): Promise<Row[]> {
@@ -57,7 +58,7 @@ export async function measureWatch(ctx: MeasureContext, on: ServerChild, off: Se
     ['waiting for input', 'printf "ready? "; read answer'],
   ] as const) {
     const rates = { on: [] as number[], off: [] as number[] };
-    for (let round = 0; round < Math.max(1, Math.min(ctx.rounds, 2)); round++) {
+    for (let round = 0; round < ctx.rounds; round++) {
       for (const [name, server] of [['on', on], ['off', off]] as const) {
         const ids: string[] = [];
         await pool(options.processes, 8, async () => void ids.push(await start(server, command)));
@@ -88,7 +89,9 @@ export async function measureWatch(ctx: MeasureContext, on: ServerChild, off: Se
         const answeredAt = Date.now();
         const answer = body as { output?: string; wait_result?: string };
         if (answer.wait_result !== 'input') throw new Error(`wait=input ended with ${answer.wait_result ?? JSON.stringify(body)}`);
-        const stampNs = BigInt((answer.output ?? '').trim().split('\n')[0] ?? '0');
+        const stamp = (answer.output ?? '').trim().split('\n')[0] ?? '';
+        if (!/^\d{19}$/.test(stamp)) throw new Error(`wait=input answered before the prompt was read: ${JSON.stringify(answer.output)}`);
+        const stampNs = BigInt(stamp);
         await requestJson('POST', `${on.url}${API}/${id}/input`, { text: 'y\n' });
         return answeredAt - Number(stampNs / 1_000_000n);
       }),

@@ -11,11 +11,11 @@ export interface InputWatchSettings {
   tickMs: number;
   /** Processes looked at per tick at most (the most overdue first). */
   maxChecksPerTick: number;
-  /** Longest pause between two looks at a quiet process (found not waiting, or already waiting), ms. */
+  /** Longest pause between two looks at a quiet process found not waiting, ms. */
   maxBackoffMs: number;
 }
 
-export const DEFAULT_INPUT_WATCH: InputWatchSettings = { settleMs: 300, tickMs: 100, maxChecksPerTick: 16, maxBackoffMs: 2000 };
+export const DEFAULT_INPUT_WATCH: InputWatchSettings = { settleMs: 300, tickMs: 100, maxChecksPerTick: 16, maxBackoffMs: 4000 };
 
 interface Entry {
   record: ProcessRecord;
@@ -27,6 +27,8 @@ interface Entry {
   seenOutputAt: number;
   nextCheckAt: number;
   backoffMs: number;
+  /** A positive look awaiting its confirmation (the output end it saw). */
+  confirming: boolean;
 }
 
 /**
@@ -38,11 +40,18 @@ interface Entry {
  * Cost: one shared timer every `tickMs` while any process is watched. A tick walks the watched
  * records in memory (no I/O) and asks the probe about at most `maxChecksPerTick` of them: only
  * quiet ones that are due. A quiet process found not waiting is looked at again after a pause that
- * doubles up to `maxBackoffMs`; one already waiting, every `maxBackoffMs`. So the /proc reads per
- * second are at most min(N / (maxBackoffMs/1000), maxChecksPerTick × 1000/tickMs) probes for N
- * quiet processes, each at most MAX_TREE_PROCESSES processes deep, whatever N is; beyond that,
- * detection is later, never more costly. Output resets the pause, so the usual prompt (text, then
- * a read) is seen `settleMs` to `settleMs + tickMs` after it was written.
+ * doubles up to `maxBackoffMs`; one found waiting is not looked at again (it stays waiting until
+ * it writes, gets input, closes stdin or exits, all seen without /proc; a `read -t` that times
+ * out and then works silently is missed). So the probes per second are at most
+ * min(N / (maxBackoffMs/1000), maxChecksPerTick × 1000/tickMs) for N quiet processes, each at
+ * most MAX_TREE_PROCESSES processes deep, whatever N is; beyond that, detection is later, never
+ * more costly. Output resets the pause, so the usual prompt (text, then a read) is seen
+ * `settleMs` to `settleMs + tickMs` after it was written.
+ *
+ * A process can print its prompt and block reading before the service has read that prompt
+ * from the pipe (it sits in the socket buffer while the timer runs). So a positive look is
+ * confirmed one event-loop turn later (a 0 ms timer runs after the pending I/O is read): only if
+ * no output arrived meanwhile is the process reported, with the prompt complete.
  */
 export class InputWatch {
   private readonly entries = new Map<ProcessRecord, Entry>();
@@ -67,7 +76,7 @@ export class InputWatch {
     const targets = null;
     const lastOutputAt = record.snapshot.context.buffer.lastOutputAt;
     const quietSince = Math.max(lastOutputAt, this.clock.now());
-    this.entries.set(record, { record, pid, targets, quietSince, seenOutputAt: lastOutputAt, nextCheckAt: quietSince + this.settings.settleMs, backoffMs: this.settings.tickMs });
+    this.entries.set(record, { record, pid, targets, quietSince, seenOutputAt: lastOutputAt, nextCheckAt: quietSince + this.settings.settleMs, backoffMs: this.settings.tickMs, confirming: false });
     this.schedule();
   }
 
@@ -112,7 +121,7 @@ export class InputWatch {
         entry.nextCheckAt = entry.quietSince + this.settings.settleMs;
         this.clear(record);
       }
-      if (now - entry.quietSince >= this.settings.settleMs && now >= entry.nextCheckAt) due.push(entry);
+      if (record.waitingForInput === null && !entry.confirming && now - entry.quietSince >= this.settings.settleMs && now >= entry.nextCheckAt) due.push(entry);
     }
     due.sort((a, b) => a.nextCheckAt - b.nextCheckAt);
     for (const entry of due.slice(0, this.settings.maxChecksPerTick)) this.check(entry, now);
@@ -135,11 +144,18 @@ export class InputWatch {
       return;
     }
     entry.nextCheckAt = now + this.settings.maxBackoffMs;
-    if (record.waitingForInput !== null) return;
-    record.waitingForInput = { since: entry.quietSince, prompt: promptLine(record.snapshot.context.buffer) };
-    record.log.debug({ prompt: record.waitingForInput.prompt }, 'process waits for input');
-    record.notifyWatchChange();
-    this.onWaiting(record);
+    entry.confirming = true;
+    const outputAt = record.snapshot.context.buffer.lastOutputAt;
+    this.clock.setTimeout(() => {
+      entry.confirming = false;
+      if (this.entries.get(record) !== entry || !record.running || record.waitingForInput !== null) return;
+      // Output read meanwhile: the next tick sees it and starts the quiet stretch over.
+      if (record.snapshot.context.buffer.lastOutputAt !== outputAt) return;
+      record.waitingForInput = { since: entry.quietSince, prompt: promptLine(record.snapshot.context.buffer) };
+      record.log.debug({ prompt: record.waitingForInput.prompt }, 'process waits for input');
+      record.notifyWatchChange();
+      this.onWaiting(record);
+    }, 0);
   }
 
   private clear(record: ProcessRecord): void {
