@@ -3,7 +3,7 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,durable,sentinel)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,durable,sentinel,watch)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
@@ -23,8 +23,9 @@ import { measureOutput } from './measure/output.js';
 import { measureRecords } from './measure/records.js';
 import { measureSentinel } from './measure/sentinel.js';
 import { measureSpawn } from './measure/spawn.js';
+import { measureWatch } from './measure/watch.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'durable', 'sentinel'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'durable', 'sentinel', 'watch'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -138,6 +139,16 @@ async function main(): Promise<void> {
   }
 
   await attempt('sentinel', () => measureSentinel({ starts: q ? 20 : 50, groups: q ? 2000 : 10_000 }));
+
+  if (options.only.has('watch')) {
+    const on = await ServerChild.service('service (watch on)');
+    const off = await ServerChild.service('service (watch off)', { processWatch: false });
+    try {
+      await attempt('watch', () => measureWatch(context(200, 1, 1), on, off, { processes: 100, windowMs: q ? 3000 : 5000, samples: q ? 20 : 50 }));
+    } finally {
+      await Promise.all([on.stop(), off.stop()]);
+    }
+  }
 
   clearTimeout(deadline);
   printSummary();

@@ -28,7 +28,6 @@ const RULES = [
 
 const KNOWN = new Set([
   'client/, tools/ and the testing kit import no server-only code: src/client/process-api.ts → src/http/schemas.ts',
-  'cycle among src/http/process-routes.ts, src/http/stream-route.ts: src/http/process-routes.ts → src/http/stream-route.ts → src/http/process-routes.ts',
   'folder cycle among src/gitwatch, src/http: src/gitwatch → src/http → src/gitwatch',
 ]);
 

@@ -91,6 +91,16 @@ export const ConfigSchema = v.object({
   shutdownGraceMs: nonNegativeInt,
   /** SIGTERM → SIGKILL grace when a lifetime or idle timeout ends a process. */
   killGraceMs: nonNegativeInt,
+  /** Watch processes in /proc (Linux): input waits and listening ports. Off: neither is reported. */
+  processWatch: v.boolean(),
+  /** Quiet time (no output, no input) before a process blocked on its stdin counts as waiting for input. */
+  inputSettleMs: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(60_000)),
+  /** Period of the listening-port scan. */
+  portScanMs: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(60_000)),
+  /** Events the events stream keeps for Last-Event-ID resumption. */
+  maxEventHistory: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)),
+  /** Open `/api/v0/processes/events` streams at most; more get 503 TOO_MANY_CLIENTS. */
+  maxEventStreams: positiveInt,
   /** Give children an OOM score adjustment and niceness (Linux), like the reference's agent-exec. */
   processPriority: v.boolean(),
   /** null: 0 if the service's own is negative, 1000 if it is ≥ 998, else 998. */

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'LISTEN_FAILED'
   | 'DATA_DIR_NEWER'
   | 'TOO_MANY_CLIENTS'
+  | 'WATCH_UNAVAILABLE'
   | 'INTERNAL';
 
 /**

@@ -24,6 +24,7 @@ import { readBootId } from './spawn/process-identity.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { createProcfsProbe } from './procfs/procfs-probe.js';
 
 /** A running procvisor: its supervisor, its HTTP server, and the address it listens on. */
 export interface Service {
@@ -122,6 +123,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     shutdownGraceMs: config.shutdownGraceMs,
     killGraceMs: config.killGraceMs,
     exitedStreamKeepMs: config.exitedStreamKeepMs,
+    probe: config.processWatch && process.platform === 'linux' ? createProcfsProbe() : null,
+    inputWatch: { settleMs: config.inputSettleMs },
+    portScanMs: config.portScanMs,
+    maxEventHistory: config.maxEventHistory,
     // A process the service runs must not be able to read the service's own token.
     serviceEnv: () => withoutServiceSecrets(process.env),
     ...(store ? { store } : {}),
@@ -162,6 +167,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     log,
     maxWaitMs: config.maxWaitMs,
     maxBodyBytes: config.maxBodyBytes,
+    maxEventStreams: config.maxEventStreams,
     authToken: config.authToken,
     metrics,
     pathStore: gitWatch.store,

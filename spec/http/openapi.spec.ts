@@ -115,6 +115,10 @@ describe('OpenAPI document', () => {
       await validator.expectConforms('get', `${P}/{id}/stream`, await get(`${P}/${done}/stream?encoding=latin9`));
       await validator.expectConforms('get', `${P}/{id}/stream`, await get(`${P}/no-such-id/stream`));
 
+      const noStdin = await startOk('sleep 30');
+      await validator.expectConforms('get', `${P}/{id}/output`, await get(`${P}/${noStdin}/output?wait=input`));
+      await post(`${P}/${noStdin}/signal`, { signal: 'kill' });
+
       const reader = await startOk('cat', { stdin: true });
       await validator.expectConforms('post', `${P}/{id}/input`, await post(`${P}/${reader}/input`, { text: 'hi\n' }));
       await validator.expectConforms('post', `${P}/{id}/input`, await post(`${P}/${reader}/input`, {}));
@@ -136,6 +140,27 @@ describe('OpenAPI document', () => {
       await validator.expectConforms('post', '/api/v0/git/paths', await post('/api/v0/git/paths', { chat_id: chat, paths: ['/x'.repeat(600)] }));
       await validator.expectConforms('post', '/api/v0/git/paths', await post('/api/v0/git/paths', { chat_id: chat, paths: ['/tmp'] }, { ...AUTH, 'coder-chat-id': '77777777-7777-4777-8777-777777777777' }));
       await validator.expectConforms('get', '/api/v0/git/watch', await get(`/api/v0/git/watch?chat_id=${chat}`));
+    });
+
+    it('answers the events stream, and the process-watch waits of a service without it, as documented', async () => {
+      const other = await startTestService({ authToken: TOKEN, processWatch: false, maxEventStreams: 1 });
+      try {
+        const open = await other.request(`${P}/events?after=0`, { headers: AUTH });
+        expect(open.status).to.equal(200);
+        await validator.expectConforms('get', `${P}/events`, await other.request(`${P}/events`, { headers: AUTH }));
+        await validator.expectConforms('get', `${P}/events`, await other.request(`${P}/events?after=soon`, { headers: AUTH }));
+        const started = await other.post(`${P}/start`, { command: 'echo hi' }, AUTH);
+        const { id } = (await started.json()) as { id: string };
+        await validator.expectConforms('get', `${P}/{id}/output`, await other.request(`${P}/${id}/output?wait=port`, { headers: AUTH }));
+        await other.request(`${P}/${id}/output?wait=true`, { headers: AUTH });
+        // The stream ends once the supervisor closed, after the exits went out.
+        await other.supervisor.close();
+        const text = await validator.expectConforms('get', `${P}/events`, open);
+        expect(text).to.include('event: started').and.include('event: exited');
+        await validator.expectConforms('get', `${P}/events`, await other.request(`${P}/events`, { headers: AUTH }));
+      } finally {
+        await other.close();
+      }
     });
 
     it('answers a signal the OS refuses (500 SIGNAL_FAILED) as documented', async () => {

@@ -116,6 +116,57 @@ export interface StreamOutputOptions extends CallOptions {
 }
 
 /**
+ * What `ProcvisorClient.waitForProcess` waits for (procvisor only), besides the exit, which
+ * always ends a wait: `input` (the process blocks reading its stdin or terminal; started with
+ * `stdin` or `pty`), `port` (its group listens on `port`, or any port), `http` (a GET of `path`
+ * on `port`, on loopback, answers a status in `status`, default `200-399`), and the older
+ * `exit`, `output`, `match`, `quiet`.
+ */
+export type WaitCondition =
+  | { kind: 'exit' }
+  | { kind: 'output'; cursor?: number }
+  | { kind: 'match'; pattern: string; cursor?: number }
+  | { kind: 'quiet'; quietMs: number }
+  | { kind: 'input' }
+  | { kind: 'port'; port?: number }
+  | { kind: 'http'; port: number; path?: string; status?: number | `${number}-${number}` };
+
+export interface WaitOptions extends CallOptions {
+  /** The wait's own limit (the server's cap still applies); then `wait_result: "timeout"`. */
+  timeoutMs?: number;
+}
+
+/** How a wait ended. */
+export type WaitResultName = 'exited' | 'output' | 'match' | 'quiet' | 'input' | 'port' | 'http' | 'timeout';
+
+/** `GET /{id}/output?wait=…` answer: the output answer plus how the wait ended. */
+export interface WaitResponse extends ProcessOutputResponse {
+  wait_result: WaitResultName;
+  match?: { text: string; offset: number };
+  /** With `http`: the status the probe got. */
+  http_status?: number;
+  /** With `port` and `http`: the ports the group listens on. */
+  listening_ports?: number[];
+  next_cursor?: number;
+}
+
+/** Events of `GET /events` (procvisor only); `seq` resumes the stream after this event. */
+export type ProcessEvent =
+  | { event: 'started'; seq: number; id: string; command: string; background: boolean; started_at_unix: number }
+  | { event: 'exited'; seq: number; id: string; exit_code: number; exit_signal?: string; exit_reason: string; duration_ms: number; last_lines: string[] }
+  | { event: 'waiting_for_input'; seq: number; id: string; prompt: string }
+  | { event: 'listening'; seq: number; id: string; ports: number[] }
+  /** The server's history no longer held `lost_events` events after the resume point. */
+  | { event: 'lost'; seq: number; lost_events: number; resume_at: number };
+
+export interface ProcessEventsOptions extends CallOptions {
+  /** Start after this event seq (0: the server's whole history); default: events from now on. */
+  after?: number;
+  /** Reconnections in a row, with no event in between, before giving up (default 5). */
+  maxReconnects?: number;
+}
+
+/**
  * The process API of one agent, as the chat tools use it. `ProcvisorClient` implements it over
  * HTTP; tests implement it with scripted answers. Every method rejects with a `ClientError` (a
  * scripted fake may reject with any Error: the tools only read its message).

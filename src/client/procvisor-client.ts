@@ -17,9 +17,24 @@ import type {
   StartProcessResponse,
   StreamEvent,
   StreamOutputOptions,
+  ProcessEvent,
+  ProcessEventsOptions,
+  WaitCondition,
+  WaitOptions,
+  WaitResponse,
 } from './process-api.js';
+import { streamProcessEvents } from './process-events.js';
 import { requestJson } from './request-json.js';
-import { InputResponseSchema, ListResponseSchema, OutputResponseSchema, ResizeResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
+import {
+  InputResponseSchema,
+  ListResponseSchema,
+  OutputResponseSchema,
+  ResizeResponseSchema,
+  SignalResponseSchema,
+  StartResponseSchema,
+  WaitResponseSchema,
+  describeIssues,
+} from './response-schemas.js';
 import { streamEvents } from './stream-output.js';
 
 export { ClientError, type ClientErrorCode, type ErrorResponseBody } from './client-error.js';
@@ -128,7 +143,61 @@ export class ProcvisorClient implements ProcessApi {
     return this.check(OutputResponseSchema, body, 'GET', path) as ProcessOutputResponse;
   }
 
-  /** `POST /api/v0/processes/<id>/signal` with `{signal}` (and procvisor's `grace_ms` when `graceMs` is set). */
+  /**
+   * `GET /api/v0/processes/<id>/output?wait=<kind>…` (procvisor only): blocks until `condition`
+   * holds, the process exits, `timeoutMs` or the server's cap passes, and answers the output with
+   * `wait_result` saying which. E.g. `{kind: 'input'}` returns once the process waits for an
+   * answer (`waiting_for_input.prompt`); `{kind: 'port'}` once its server listens
+   * (`listening_ports`); `{kind: 'http', port}` once that server answers. Errors: 409
+   * STDIN_NOT_OPEN (input wait on a process without stdin), 501 WATCH_UNAVAILABLE (no /proc).
+   */
+  async waitForProcess(id: string, condition: WaitCondition, options: WaitOptions = {}): Promise<WaitResponse> {
+    const query = new URLSearchParams({ wait: condition.kind });
+    switch (condition.kind) {
+      case 'output':
+        if (condition.cursor !== undefined) query.set('cursor', String(condition.cursor));
+        break;
+      case 'match':
+        query.set('pattern', condition.pattern);
+        if (condition.cursor !== undefined) query.set('cursor', String(condition.cursor));
+        break;
+      case 'quiet':
+        query.set('quiet_ms', String(condition.quietMs));
+        break;
+      case 'port':
+        if (condition.port !== undefined) query.set('port', String(condition.port));
+        break;
+      case 'http':
+        query.set('port', String(condition.port));
+        if (condition.path !== undefined) query.set('path', condition.path);
+        if (condition.status !== undefined) query.set('status', String(condition.status));
+        break;
+      default:
+    }
+    if (options.timeoutMs !== undefined) query.set('timeout_ms', String(options.timeoutMs));
+    const path = `api/v0/processes/${encodeURIComponent(id)}/output?${query.toString()}`;
+    const body = await this.call('GET', path, options.signal, true);
+    return this.check(WaitResponseSchema, body, 'GET', path) as WaitResponse;
+  }
+
+  /**
+   * `GET /api/v0/processes/events` (procvisor only): starts, exits (with the last lines), input
+   * waits and listening ports of the processes this client may list, as an async iterator that
+   * runs until the caller breaks or aborts. Reconnects where it broke off (`after` = the last
+   * event's `seq`); see `streamProcessEvents`.
+   */
+  processEvents(options: ProcessEventsOptions = {}): AsyncGenerator<ProcessEvent> {
+    return streamProcessEvents({
+      ...options,
+      dispatcher: this.dispatcher,
+      url: new URL('api/v0/processes/events', this.base),
+      headers: this.extraHeaders,
+      requestTimeoutMs: this.requestTimeoutMs,
+      idleTimeoutMs: this.streamIdleTimeoutMs,
+      maxEventBytes: this.maxResponseBytes,
+    });
+  }
+
   /**
    * Writes to the stdin (or terminal) of a process started with `stdin` or `pty` (procvisor).
    * 409 errors: `STDIN_NOT_OPEN`, `STDIN_CLOSED`, `PROCESS_NOT_RUNNING`.
@@ -150,6 +219,7 @@ export class ProcvisorClient implements ProcessApi {
     return this.check(ResizeResponseSchema, body, 'POST', path);
   }
 
+  /** `POST /api/v0/processes/<id>/signal` with `{signal}` (and procvisor's `grace_ms` when `graceMs` is set). */
   async signalProcess(id: string, signal: ProcessSignal, options: SignalProcessOptions = {}): Promise<SignalProcessResponse> {
     const path = `api/v0/processes/${encodeURIComponent(id)}/signal`;
     const body = await this.call('POST', path, options.signal, false, { signal, ...(options.graceMs === undefined ? {} : { grace_ms: options.graceMs }) });

@@ -18,6 +18,8 @@ export const StartResponseSchema = v.looseObject({
   client_token: v.optional(v.string()),
 });
 
+const WaitingForInputSchema = v.looseObject({ since_ms: v.number(), prompt: v.string() });
+
 export const ListResponseSchema = v.looseObject({
   processes: v.array(
     v.looseObject({
@@ -32,6 +34,8 @@ export const ListResponseSchema = v.looseObject({
       duration_ms: v.optional(v.number()),
       started_at_unix: v.number(),
       exited_at_unix: v.optional(v.number()),
+      waiting_for_input: v.optional(WaitingForInputSchema),
+      listening_ports: v.optional(v.array(v.number())),
     }),
   ),
 });
@@ -41,7 +45,34 @@ export const OutputResponseSchema = v.looseObject({
   truncated: v.optional(TruncationSchema),
   running: v.boolean(),
   exit_code: v.optional(v.number()),
+  waiting_for_input: v.optional(WaitingForInputSchema),
 });
+
+/** `GET /{id}/output` with a procvisor wait: the output answer plus how the wait ended. */
+export const WaitResponseSchema = v.looseObject({
+  ...OutputResponseSchema.entries,
+  wait_result: v.string(),
+  match: v.optional(v.looseObject({ text: v.string(), offset: v.number() })),
+  http_status: v.optional(v.number()),
+  listening_ports: v.optional(v.array(v.number())),
+  next_cursor: v.optional(v.number()),
+});
+
+/** The `data` of each `GET /events` event, by event name. */
+export const ProcessEventSchemas = {
+  started: v.looseObject({ id: v.string(), command: v.string(), background: v.boolean(), started_at_unix: v.number() }),
+  exited: v.looseObject({
+    id: v.string(),
+    exit_code: v.number(),
+    exit_signal: v.optional(v.string()),
+    exit_reason: v.string(),
+    duration_ms: v.number(),
+    last_lines: v.array(v.string()),
+  }),
+  waiting_for_input: v.looseObject({ id: v.string(), prompt: v.string() }),
+  listening: v.looseObject({ id: v.string(), ports: v.array(v.number()) }),
+  lost: v.looseObject({ lost_events: v.number(), resume_at: v.number() }),
+};
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 

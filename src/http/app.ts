@@ -32,6 +32,8 @@ export interface AppDeps {
   maxWaitMs: number;
   /** Largest accepted request body, bytes. */
   maxBodyBytes: number;
+  /** Open `/events` streams at most (64 by default). */
+  maxEventStreams?: number;
   /** Git watch's path store; with it, `/api/v0/git` routes are mounted. */
   pathStore?: PathStore;
   /** Bearer token required on every route but `/healthz`; null or absent: no access control. */
@@ -85,7 +87,12 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
   const authToken = deps.authToken ?? null;
   const metrics = deps.metrics ?? createServiceMetrics(deps.supervisor);
-  const router = createProcessRouter({ supervisor: deps.supervisor, maxWaitMs: deps.maxWaitMs, maxBodyBytes: deps.maxBodyBytes });
+  const router = createProcessRouter({
+    supervisor: deps.supervisor,
+    maxWaitMs: deps.maxWaitMs,
+    maxBodyBytes: deps.maxBodyBytes,
+    ...(deps.maxEventStreams === undefined ? {} : { maxEventStreams: deps.maxEventStreams }),
+  });
   const opsRouter = createOpsRouter({
     isServing: () => !deps.supervisor.isClosed,
     metrics,

@@ -35,6 +35,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // Start-up only (the data directory holds a newer procvisor's database); never an HTTP answer.
   DATA_DIR_NEWER: 500,
   TOO_MANY_CLIENTS: 503,
+  // The service cannot watch processes (not Linux, or processWatch off): input/port/http waits.
+  WATCH_UNAVAILABLE: 501,
   INTERNAL: 500,
 };
 

@@ -6,13 +6,17 @@ import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from './schemas.js';
 /** Most bytes a cursor read (`delta`) returns in one response. */
 export const MAX_DELTA_BYTES = 65_536;
 
+/** Longest `path` of an http wait. */
+export const MAX_PROBE_PATH_CHARS = 1024;
+
 const integerString = (min: number, max: number) =>
   v.pipe(v.string(), v.regex(/^\d{1,16}$/, 'must be a whole number'), v.transform(Number), v.integer(), v.minValue(min), v.maxValue(max));
 
 /**
  * Query of `GET /{id}/output`. `wait=true` is the reference's (block until exit); any other
  * unknown `wait` value means no wait, as in the reference. procvisor adds `wait=exit|output|
- * match|quiet`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms` and `limit`.
+ * match|quiet|input|port|http`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms`, `limit`, and for
+ * the port waits `port` (1-65535), `path` (default `/`) and `status` (`200-399` by default).
  */
 export const OutputQuerySchema = v.object({
   wait: v.optional(v.string()),
@@ -21,6 +25,19 @@ export const OutputQuerySchema = v.object({
   quiet_ms: v.optional(integerString(1, MAX_DURATION_MS)),
   timeout_ms: v.optional(integerString(1, MAX_DURATION_MS)),
   limit: v.optional(integerString(1, MAX_DELTA_BYTES)),
+  port: v.optional(integerString(1, 65_535)),
+  path: v.optional(v.pipe(v.string(), v.maxLength(MAX_PROBE_PATH_CHARS), v.regex(/^\/[\x21-\x7e]*$/, 'must start with "/" and hold printable ASCII without spaces'))),
+  status: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[1-5]\d\d(-[1-5]\d\d)?$/, 'must be a status or a range such as 200-399'),
+      v.transform((text) => {
+        const [low = '0', high = low] = text.split('-');
+        return { min: Number(low), max: Number(high) };
+      }),
+      v.check((range) => range.min <= range.max, 'the range must not be empty'),
+    ),
+  ),
 });
 
 export interface OutputQuery {
@@ -75,6 +92,16 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
       if (q.quiet_ms === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'quiet_ms: required with wait=quiet' });
       condition = { kind: 'quiet', quietMs: q.quiet_ms };
       break;
+    case 'input':
+      condition = { kind: 'input' };
+      break;
+    case 'port':
+      condition = { kind: 'port', port: q.port ?? null };
+      break;
+    case 'http':
+      if (q.port === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'port: required with wait=http' });
+      condition = { kind: 'http', port: q.port, path: q.path ?? '/', statusMin: q.status?.min ?? 200, statusMax: q.status?.max ?? 399 };
+      break;
     default:
       condition = null;
   }
@@ -84,7 +111,10 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
     q.pattern !== undefined ||
     q.quiet_ms !== undefined ||
     q.timeout_ms !== undefined ||
-    q.limit !== undefined;
+    q.limit !== undefined ||
+    q.port !== undefined ||
+    q.path !== undefined ||
+    q.status !== undefined;
   return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, extended };
 }
 

@@ -1,5 +1,4 @@
 import { Router } from '@koa/router';
-import type { Context } from 'koa';
 import { SupervisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
 import type { WaitResult } from '../supervisor/output-wait.js';
@@ -7,17 +6,22 @@ import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from './chat-context.js';
+import type { RouteContext } from './route-context.js';
 import { encodeJson, sendEncodedJson, sendJson } from './json.js';
 import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from './request-body.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
 import { handleStream } from './stream-route.js';
+import { MAX_EVENT_STREAMS, handleEvents, type EventStreamCount } from './events-route.js';
+import { portsOf } from '../supervisor/port-watch.js';
 
 export interface ProcessRouteDeps {
   supervisor: Supervisor;
   /** Server cap of a blocking wait (`?wait=true` and the other waits). */
   maxWaitMs: number;
   maxBodyBytes: number;
+  /** Open event streams at most (MAX_EVENT_STREAMS by default). */
+  maxEventStreams?: number;
 }
 
 /** The encoded output answer of each exited process (it never changes); gone with the record. */
@@ -26,13 +30,13 @@ const encodedOutputs = new WeakMap<ProcessRecord, string>();
 const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
-export type RouteContext = Context & { state: RequestState; params: Record<string, string> };
-
 /** The process API, mounted at `/api/v0/processes`. Handlers are thin: parse, call, map. */
 export function createProcessRouter(deps: ProcessRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: '/api/v0/processes' });
+  const eventStreams: EventStreamCount = { open: 0, max: deps.maxEventStreams ?? MAX_EVENT_STREAMS };
   router.post('/start', (ctx) => handleStart(ctx as RouteContext, deps));
   router.get('/list', (ctx) => handleList(ctx as RouteContext, deps));
+  router.get('/events', (ctx) => handleEvents(ctx as RouteContext, deps.supervisor, eventStreams));
   router.get('/:id/output', (ctx) => handleOutput(ctx as RouteContext, deps));
   router.get('/:id/stream', (ctx) => handleStream(ctx as RouteContext, deps.supervisor));
   router.post('/:id/signal', (ctx) => handleSignal(ctx as RouteContext, deps));
@@ -52,7 +56,8 @@ async function handleStart(ctx: RouteContext, deps: ProcessRouteDeps): Promise<v
 }
 
 function handleList(ctx: RouteContext, deps: ProcessRouteDeps): void {
-  const processes = deps.supervisor.list(ctx.state.chat.chatId).map(toProcessInfo);
+  const now = deps.supervisor.clockSource.now();
+  const processes = deps.supervisor.list(ctx.state.chat.chatId).map((record) => toProcessInfo(record, now));
   sendJson(ctx, 200, { processes });
 }
 
@@ -68,6 +73,7 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   const query =
     ctx.querystring === '' ? SNAPSHOT_QUERY : ctx.querystring === 'wait=true' ? EXIT_WAIT_QUERY : parseOutputQuery(firstValues(ctx.query), record.snapshot.context.buffer.totalBytes);
   let waited: WaitResult | null = null;
+  if (query.condition !== null) checkWatchable(deps.supervisor, record, query);
   if (query.condition !== null) {
     waited = await waitWhileConnected(ctx, deps, record, query);
     if (waited.result === 'aborted') return;
@@ -76,12 +82,12 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     // An exited process's answer never changes: encode it once (thousands of woken long polls
     // and pollers of finished processes all get the same bytes).
     let encoded = encodedOutputs.get(record);
-    if (encoded === undefined) encodedOutputs.set(record, (encoded = encodeJson(toProcessOutput(record))));
+    if (encoded === undefined) encodedOutputs.set(record, (encoded = encodeJson(toProcessOutput(record, 0))));
     sendEncodedJson(ctx, 200, encoded);
     return;
   }
   // Status first, then output (toProcessOutput reads the snapshot once, in that order).
-  const body = toProcessOutput(record);
+  const body = toProcessOutput(record, deps.supervisor.clockSource.now());
   if (!query.extended) {
     sendJson(ctx, 200, body);
     return;
@@ -92,11 +98,32 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     ...body,
     ...(waited ? { wait_result: waited.result } : {}),
     ...(waited?.result === 'match' ? { match: waited.match } : {}),
+    ...(waited?.result === 'http' ? { http_status: waited.httpStatus } : {}),
+    ...(query.condition?.kind === 'port' || query.condition?.kind === 'http' ? { listening_ports: portsOf(record.listening) } : {}),
     ...(delta
       ? { delta: { cursor: delta.from, text: delta.data.toString('utf8'), gap_bytes: delta.gapBytes, has_more: delta.to < output.window.end } }
       : {}),
     next_cursor: delta ? delta.to : output.totalBytes,
   });
+}
+
+/**
+ * Input, port and http waits need the process watch (WATCH_UNAVAILABLE without it); an input
+ * wait needs a process that can read input (STDIN_NOT_OPEN: it would never end).
+ */
+function checkWatchable(supervisor: Supervisor, record: ProcessRecord, query: OutputQuery): void {
+  const kind = query.condition?.kind;
+  if (kind !== 'input' && kind !== 'port' && kind !== 'http') return;
+  if (!supervisor.watchesProcesses) {
+    throw new SupervisorError('WATCH_UNAVAILABLE', `wait=${kind} is not available on this service.`, {
+      detail: 'It needs Linux /proc and the processWatch setting on.',
+    });
+  }
+  if (kind === 'input' && record.running && !record.info.stdin) {
+    throw new SupervisorError('STDIN_NOT_OPEN', `Process ${quote(record.info.id)} was not started with stdin open.`, {
+      detail: 'Only a process started with "stdin": true or "pty" can wait for input.',
+    });
+  }
 }
 
 async function waitWhileConnected(ctx: RouteContext, deps: ProcessRouteDeps, record: ProcessRecord, query: OutputQuery): Promise<WaitResult> {

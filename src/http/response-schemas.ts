@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { ErrorCode } from '../errors.js';
 import { EXIT_REASONS } from '../ops/exit-reasons.js';
+import type { ProcessEventWire } from '../supervisor/process-events.js';
 import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../supervisor/process-view.js';
 import { STATUS_BY_CODE, type ErrorBody } from './error-middleware.js';
 
@@ -29,6 +30,12 @@ export const TruncationSchema = v.strictObject({
   strategy: v.literal('head_tail'),
 });
 
+/** `waiting_for_input`: a process blocked reading its stdin or terminal. */
+export const WaitingForInputSchema = v.strictObject({
+  since_ms: v.pipe(integer, v.description('How long it has waited, ms, counted from its last output or input.')),
+  prompt: v.pipe(v.string(), v.description('The last line it wrote, partial or complete, without terminal escapes (at most 256 characters).')),
+});
+
 export const ProcessInfoSchema = v.strictObject({
   id: v.pipe(v.string(), v.uuid()),
   command: v.string(),
@@ -41,6 +48,8 @@ export const ProcessInfoSchema = v.strictObject({
   duration_ms: v.optional(integer),
   started_at_unix: unixSeconds,
   exited_at_unix: v.optional(unixSeconds),
+  waiting_for_input: v.optional(WaitingForInputSchema),
+  listening_ports: v.optional(v.pipe(v.array(integer), v.description('TCP ports the process group listens on, ascending.'))),
 });
 
 export const ProcessOutputSchema = v.strictObject({
@@ -51,13 +60,16 @@ export const ProcessOutputSchema = v.strictObject({
   exit_signal: v.optional(v.string()),
   exit_reason: v.optional(v.picklist(EXIT_REASONS)),
   duration_ms: v.optional(integer),
+  waiting_for_input: v.optional(WaitingForInputSchema),
 });
 
 /** `GET /{id}/output` with procvisor's wait and cursor parameters: the v0 body plus these. */
 export const OutputResponseSchema = v.strictObject({
   ...ProcessOutputSchema.entries,
-  wait_result: v.optional(v.picklist(['exited', 'output', 'match', 'quiet', 'timeout'])),
+  wait_result: v.optional(v.picklist(['exited', 'output', 'match', 'quiet', 'input', 'port', 'http', 'timeout'])),
   match: v.optional(v.strictObject({ text: v.string(), offset: integer })),
+  http_status: v.optional(v.pipe(integer, v.description('The status the HTTP probe of wait=http got.'))),
+  listening_ports: v.optional(v.pipe(v.array(integer), v.description('With wait=port or wait=http: the ports the group listens on.'))),
   delta: v.optional(v.strictObject({ cursor: integer, text: v.string(), gap_bytes: integer, has_more: v.boolean() })),
   next_cursor: v.optional(integer),
 });
@@ -73,6 +85,28 @@ export const ResizeResponseSchema = v.strictObject({ cols: integer, rows: intege
 export const AddPathsResponseSchema = v.strictObject({ chat_ids: v.array(v.string()), paths: v.array(v.string()) });
 /** `GET /{id}/stream`: Server-Sent Events (see the README for the event types). */
 export const EventStreamSchema = v.pipe(v.string(), v.description('text/event-stream: `output`, `gap` and `exit` events; each `id` is a resume cursor.'));
+/** `GET /events`: Server-Sent Events of every visible process's start, exit, input wait and listening ports. */
+export const ProcessEventsSchema = v.pipe(
+  v.string(),
+  v.description('text/event-stream: `started`, `exited`, `waiting_for_input`, `listening` events (and `lost`); each `id` is a sequence number for Last-Event-ID.'),
+);
+
+/** The `data` of each events-stream event, by event name (documented as components). */
+export const EventDataSchemas = {
+  started: v.strictObject({ id: v.string(), command: v.string(), background: v.boolean(), started_at_unix: unixSeconds }),
+  exited: v.strictObject({
+    id: v.string(),
+    exit_code: integer,
+    exit_signal: v.optional(v.string()),
+    exit_reason: v.picklist(EXIT_REASONS),
+    duration_ms: integer,
+    last_lines: v.pipe(v.array(v.string()), v.description('The last lines of output (at most 10 lines, 2048 characters).')),
+  }),
+  waiting_for_input: v.strictObject({ id: v.string(), prompt: v.string() }),
+  listening: v.strictObject({ id: v.string(), ports: v.array(integer) }),
+  lost: v.strictObject({ lost_events: integer, resume_at: integer }),
+};
+
 export const ListResponseSchema = v.strictObject({ processes: v.array(ProcessInfoSchema) });
 export const SignalResponseSchema = v.strictObject({ message: v.string() });
 export const HealthSchema = v.strictObject({ status: v.picklist(['ok', 'shutting_down']) });
@@ -97,4 +131,8 @@ const _inStep: [
   Matches<v.InferOutput<typeof ProcessOutputSchema>, ProcessOutputWire>,
   Matches<v.InferOutput<typeof TruncationSchema>, TruncationWire>,
   Matches<v.InferOutput<typeof ErrorBodySchema>, ErrorBody>,
-] = [true, true, true, true];
+  Matches<v.InferOutput<typeof EventDataSchemas.started>, ProcessEventWire['started']>,
+  Matches<v.InferOutput<typeof EventDataSchemas.exited>, ProcessEventWire['exited']>,
+  Matches<v.InferOutput<typeof EventDataSchemas.waiting_for_input>, ProcessEventWire['waiting_for_input']>,
+  Matches<v.InferOutput<typeof EventDataSchemas.listening>, ProcessEventWire['listening']>,
+] = [true, true, true, true, true, true, true, true];

@@ -61,6 +61,17 @@ export const InputBodySchema = jsonObject({
 /** `POST /{id}/resize` body. */
 export const ResizeBodySchema = jsonObject({ cols: terminalSide, rows: terminalSide });
 
+/** Query of `GET /events`: replay the events after this sequence number (like `Last-Event-ID`). */
+export const EventsQuerySchema = v.object({
+  after: v.optional(v.pipe(v.string(), v.regex(/^\d{1,16}$/, 'must be a whole number'), v.transform(Number))),
+});
+
+/** INVALID_REQUEST for a query that failed its schema, the parameters named in `detail`. */
+export function invalidQuery(issues: readonly v.BaseIssue<unknown>[]): SupervisorError {
+  const detail = issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
+  return new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+}
+
 const ENV_NAME = /^[^=\0]+$/;
 
 function invalid(message: string, detail?: string): SupervisorError {

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { SupervisorError } from '../errors.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { RouteContext } from './process-routes.js';
+import type { RouteContext } from './route-context.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
 

@@ -3,8 +3,15 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { PtyOptions } from '../spawn/spawner.js';
 import type { ProcessContext, ProcessMachine } from './process-machine.js';
+import type { ListeningSocket } from './process-probe.js';
 
 export type ProcessActor = Actor<ProcessMachine>;
+
+/** A process blocked reading its stdin or terminal: quiet since `since` (epoch ms), showing `prompt`. */
+export interface WaitingForInput {
+  since: number;
+  prompt: string;
+}
 export type ProcessSnapshot = SnapshotFrom<ProcessMachine>;
 
 /**
@@ -89,6 +96,11 @@ export class ProcessRecord {
   spawnDurationMs: number | null = null;
   /** Open output streams (SSE readers) of this process. */
   streamReaders = 0;
+  /** Set by the input watch while the process waits for input; null otherwise. */
+  waitingForInput: WaitingForInput | null = null;
+  /** The TCP sockets its process group listens on (kept by the port watch), by port. */
+  listening: readonly ListeningSocket[] = [];
+  private readonly watchListeners = new Set<() => void>();
   private readonly exitListeners = new Set<() => void>();
   private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;
@@ -186,6 +198,23 @@ export class ProcessRecord {
         },
       });
     });
+  }
+
+  /** Calls `listener` after every change of `waitingForInput` or `listening`; returns the unsubscribe. */
+  onWatchChange(listener: () => void): () => void {
+    this.watchListeners.add(listener);
+    return () => this.watchListeners.delete(listener);
+  }
+
+  /** Tells the watch listeners (the watches call it after changing the fields). */
+  notifyWatchChange(): void {
+    for (const listener of this.watchListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.log.error({ err: error }, 'a watch listener failed');
+      }
+    }
   }
 
   /** Blocked waiters right now. */

@@ -1,5 +1,12 @@
 import type { ProcessContext } from './process-machine.js';
 import type { ProcessRecord } from './process-record.js';
+import { portsOf } from './port-watch.js';
+
+/** A process blocked reading its stdin or terminal: for how long (ms, since its last output or input) and the last line it showed. */
+export interface WaitingForInputWire {
+  since_ms: number;
+  prompt: string;
+}
 
 /** `ProcessInfo` of the v0 wire, plus the additive `exit_signal` and `exit_reason`. */
 export interface ProcessInfoWire {
@@ -14,6 +21,10 @@ export interface ProcessInfoWire {
   duration_ms?: number;
   started_at_unix: number;
   exited_at_unix?: number;
+  /** While it waits for input (procvisor). */
+  waiting_for_input?: WaitingForInputWire;
+  /** TCP ports its process group listens on, while any (procvisor). */
+  listening_ports?: number[];
 }
 
 export interface TruncationWire {
@@ -32,12 +43,17 @@ export interface ProcessOutputWire {
   exit_signal?: string;
   exit_reason?: string;
   duration_ms?: number;
+  /** While it waits for input (procvisor). */
+  waiting_for_input?: WaitingForInputWire;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-/** Maps a record to the list entry, fields in the reference's order; omitted ones follow its `omitempty`. */
-export function toProcessInfo(record: ProcessRecord): ProcessInfoWire {
+/**
+ * Maps a record to the list entry, fields in the reference's order; omitted ones follow its
+ * `omitempty`. `now` (epoch ms, the supervisor's clock) dates `waiting_for_input`.
+ */
+export function toProcessInfo(record: ProcessRecord, now: number): ProcessInfoWire {
   const snapshot = record.snapshot;
   const { info } = record;
   const exit = snapshot.status === 'done' ? snapshot.context : null;
@@ -50,6 +66,16 @@ export function toProcessInfo(record: ProcessRecord): ProcessInfoWire {
     ...(exit === null ? {} : exitFields(exit)),
     started_at_unix: seconds(info.startedAt),
     ...(exit?.exitedAt == null ? {} : { exited_at_unix: seconds(exit.exitedAt) }),
+    ...(exit === null ? watchFields(record, now) : {}),
+  };
+}
+
+/** `waiting_for_input` and `listening_ports` of a running process, each only while it holds. */
+function watchFields(record: ProcessRecord, now: number): Pick<ProcessInfoWire, 'waiting_for_input' | 'listening_ports'> {
+  const waiting = record.waitingForInput;
+  return {
+    ...(waiting === null ? {} : { waiting_for_input: { since_ms: Math.max(0, now - waiting.since), prompt: waiting.prompt } }),
+    ...(record.listening.length === 0 ? {} : { listening_ports: portsOf(record.listening) }),
   };
 }
 
@@ -58,7 +84,7 @@ export function toProcessInfo(record: ProcessRecord): ProcessInfoWire {
  * reference's TOCTOU fix): an exited actor holds its frozen, complete output; a running one's
  * buffer may still grow, which is fine because the status says running.
  */
-export function toProcessOutput(record: ProcessRecord): ProcessOutputWire {
+export function toProcessOutput(record: ProcessRecord, now: number): ProcessOutputWire {
   const snapshot = record.snapshot;
   const exit = snapshot.status === 'done' ? snapshot.context : null;
   const rendered = exit?.output ?? snapshot.context.buffer.render();
@@ -70,6 +96,7 @@ export function toProcessOutput(record: ProcessRecord): ProcessOutputWire {
       : { truncated: { original_bytes: t.originalBytes, retained_bytes: t.retainedBytes, omitted_bytes: t.omittedBytes, strategy: t.strategy } }),
     running: exit === null,
     ...(exit === null ? {} : exitFields(exit)),
+    ...(exit === null && record.waitingForInput !== null ? { waiting_for_input: watchFields(record, now).waiting_for_input } : {}),
   };
 }
 

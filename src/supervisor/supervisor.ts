@@ -9,8 +9,14 @@ import { createChildLogic } from './child-logic.js';
 import { ClientTokens } from './client-tokens.js';
 import { buildEnvironment, type EnvHook } from './environment.js';
 import type { EndCause } from './exit-reason.js';
+import { httpGetStatus, type HttpProbe } from './http-probe.js';
+import { DEFAULT_INPUT_WATCH, InputWatch, type InputWatchSettings } from './input-watch.js';
 import { Listeners } from './listeners.js';
+import { lastLines } from './output-lines.js';
 import { waitForCondition, type WaitCondition, type WaitResult } from './output-wait.js';
+import { DEFAULT_PORT_SCAN_MS, PortWatch, portsOf } from './port-watch.js';
+import { MAX_EVENT_HISTORY, ProcessEventLog } from './process-events.js';
+import type { ProcessProbe } from './process-probe.js';
 import { sendInput, sendResize, sendSignal, sendTerminate } from './process-commands.js';
 import { ProcessGroups } from './process-groups.js';
 import { processMachine } from './process-machine.js';
@@ -62,6 +68,20 @@ export interface SupervisorOptions {
    * table). Only for a spawner whose group ids are real: a fake spawner's would name strangers.
    */
   groupWatchers?: readonly GroupWatcher[];
+  /**
+   * Asks the OS whether a process waits for input and which ports it listens on (the procfs
+   * probe on Linux). Absent or null: neither is known (no `waiting_for_input`, no ports; input,
+   * port and http waits then end only on the exit or their time limit).
+   */
+  probe?: ProcessProbe | null;
+  /** Timing of input-wait detection (settle time, tick, checks per tick, back-off). */
+  inputWatch?: Partial<InputWatchSettings>;
+  /** Period of the listening-port scan, ms. */
+  portScanMs?: number;
+  /** Events kept for the events stream's resumption. */
+  maxEventHistory?: number;
+  /** Sends the probes of `http` waits (default: a node:http GET). */
+  httpProbe?: HttpProbe;
 }
 
 /** Counts for health checks, benchmarks and leak tests. */
@@ -108,9 +128,15 @@ export class Supervisor {
   private readonly started = new Listeners<ProcessRecord>();
   private readonly exited = new Listeners<ProcessRecord>();
   private readonly failed = new Listeners<ProcessRecord>();
+  private readonly closedListeners = new Listeners<undefined>();
   private closed = false;
   private closing: Promise<void> | null = null;
   private reapTimer: unknown = null;
+  private readonly inputWatch: InputWatch | null;
+  private readonly portWatch: PortWatch | null;
+  private readonly httpProbe: HttpProbe;
+  /** Starts, exits, input waits and listening ports, in order, for the events stream (bounded). */
+  readonly events: ProcessEventLog;
 
   constructor(options: SupervisorOptions) {
     this.clock = options.clock ?? realClock;
@@ -134,6 +160,21 @@ export class Supervisor {
       exitedStreamKeepMs: options.exitedStreamKeepMs ?? DEFAULTS.exitedStreamKeepMs,
     };
     this.machine = processMachine.provide({ actors: { child: createChildLogic(options.spawner, this.log) } });
+    this.events = new ProcessEventLog(options.maxEventHistory ?? MAX_EVENT_HISTORY, (error) => this.log.error({ err: error }, 'a process event listener failed'));
+    this.httpProbe = options.httpProbe ?? httpGetStatus;
+    const probe = options.probe ?? null;
+    this.inputWatch =
+      probe === null
+        ? null
+        : new InputWatch(probe, this.clock, { ...DEFAULT_INPUT_WATCH, ...options.inputWatch }, this.log, (record) =>
+            this.events.append('waiting_for_input', record.info.chatId, { id: record.info.id, prompt: record.waitingForInput?.prompt ?? '' }),
+          );
+    this.portWatch =
+      probe === null
+        ? null
+        : new PortWatch(probe, this.clock, options.portScanMs ?? DEFAULT_PORT_SCAN_MS, this.log, (record) =>
+            this.events.append('listening', record.info.chatId, { id: record.info.id, ports: portsOf(record.listening) }),
+          );
     this.scheduleReap();
   }
 
@@ -210,6 +251,11 @@ export class Supervisor {
     log.info({ command: truncate(request.command), workdir: info.workdir, pid: context.pid, background: info.background }, 'process started');
     this.store?.started(record);
     this.started.notify(record, (error) => log.error({ err: error }, 'a process-start listener failed'));
+    this.events.append('started', chatId, { id: info.id, command: truncate(info.command), background: info.background, started_at_unix: Math.floor(info.startedAt / 1000) });
+    if (context.pid !== null) {
+      if (info.stdin) this.inputWatch?.add(record, context.pid);
+      this.portWatch?.add(record, context.pid);
+    }
     record.exited.then(() => this.onExited(record), (error: unknown) => log.error({ err: error }, 'exit watcher failed'));
     if (this.closed) throw closedError();
     return record;
@@ -258,8 +304,18 @@ export class Supervisor {
       // Its child logic is gone, and with it whatever would have ended the child: end it here.
       if (pid !== null) this.groups.signal([pid], 'SIGKILL');
     }
+    this.inputWatch?.remove(record);
+    this.portWatch?.remove(record);
     this.exited.notify(record, (error) => record.log.error({ err: error }, 'a process listener failed'));
     const context = record.snapshot.context;
+    this.events.append('exited', record.info.chatId, {
+      id: record.info.id,
+      exit_code: context.exitCode ?? -1,
+      ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
+      exit_reason: context.exitReason ?? 'exited',
+      duration_ms: (context.exitedAt ?? record.info.startedAt) - record.info.startedAt,
+      last_lines: lastLines(context.buffer),
+    });
     record.log.info(
       {
         exit_code: context.exitCode,
@@ -341,7 +397,11 @@ export class Supervisor {
    * PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, STDIN_NOT_OPEN or STDIN_CLOSED.
    */
   input(id: string, data: Buffer, eof: boolean, chatId: string | null = null): Promise<void> {
-    return sendInput(this.runningRecord(id, chatId), data, eof);
+    const record = this.runningRecord(id, chatId);
+    const sent = sendInput(record, data, eof);
+    // The answer is on its way: the process no longer waits (it says so again if it asks again).
+    this.inputWatch?.inputSent(record);
+    return sent;
   }
 
   /** Resizes the terminal of `id`. NOT_A_TERMINAL for a process started without `pty`. */
@@ -362,7 +422,16 @@ export class Supervisor {
 
   /** Waits for `condition` (or the exit), at most `timeoutMs`; see waitForCondition. Never rejects. */
   waitFor(record: ProcessRecord, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
-    return waitForCondition(record, condition, { timeoutMs, clock: this.clock, ...(signal ? { signal } : {}) });
+    const waiting = waitForCondition(record, condition, { timeoutMs, clock: this.clock, httpProbe: this.httpProbe, ...(signal ? { signal } : {}) });
+    if ((condition.kind !== 'port' && condition.kind !== 'http') || this.portWatch === null || !record.running) return waiting;
+    // Someone waits for a port: scan at the fast period while the wait lasts.
+    const release = this.portWatch.holdFast();
+    return waiting.finally(release);
+  }
+
+  /** True when this supervisor knows input waits and listening ports (it has a probe). */
+  get watchesProcesses(): boolean {
+    return this.inputWatch !== null;
   }
 
   stats(): SupervisorStats {
@@ -472,6 +541,8 @@ export class Supervisor {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.clock.clearTimeout(this.reapTimer);
+    this.inputWatch?.close();
+    this.portWatch?.close();
     const running = [...this.records.values()].filter((record) => record.running);
     this.log.info({ running: running.length, groups: this.groups.size }, 'supervisor closing');
     // Running processes escalate SIGTERM → SIGKILL in their own machines; the groups of exited
@@ -491,6 +562,12 @@ export class Supervisor {
     // Whatever is left in our groups dies now.
     this.groups.killAll();
     this.log.info('supervisor closed');
+    this.closedListeners.notify(undefined, (error) => this.log.error({ err: error }, 'a close listener failed'));
+  }
+
+  /** Calls `listener` once the supervisor has closed (every process exited, its events logged). Returns the unsubscribe. */
+  onClosed(listener: () => void): () => void {
+    return this.closedListeners.add(listener);
   }
 
   /**
