@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const BIN = fileURLToPath(new URL('../../bin/procvisor.js', import.meta.url));
+/** Run the bin on the source (not a possibly stale dist/), as the other bin specs do. */
+const SOURCE = ['--conditions=procvisor-source', '--import', 'tsx'];
 
 function pgrep(pattern: string): string {
   try {
@@ -20,7 +22,7 @@ describe('procvisor mcp killed by its host', function () {
   this.timeout(60_000);
 
   it('takes the processes of its embedded service along when it gets SIGKILL', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], stderr: 'pipe', env: { LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' } });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [...SOURCE, BIN, 'mcp'], stderr: 'pipe', env: { LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' } });
     transport.stderr?.on('data', () => undefined);
     const client = new Client({ name: 'spec-host', version: '0.0.0' });
     await client.connect(transport);
