@@ -15,6 +15,7 @@ import { DurableStore } from './store/durable-store.js';
 import { openDatabase } from './store/open-database.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
+import { SpillStore } from './supervisor/spill-store.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
 /** A running procvisor: its supervisor, its HTTP server, and the address it listens on. */
@@ -72,6 +73,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   });
   // Off by default, and then nothing of the inspector is even loaded.
   const stately = config.inspectorUrl === null ? null : await startStatelyInspector(config.inspectorUrl, log);
+  const spill = config.spillOutput
+    ? new SpillStore({ dataDir: config.dataDir, limits: { maxBytesPerProcess: config.spillMaxBytesPerProcess, maxBytesTotal: config.spillMaxBytesTotal }, log })
+    : null;
   const supervisor = new Supervisor({
     spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
@@ -96,6 +100,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     // A process the service runs must not be able to read the service's own token.
     serviceEnv: () => withoutServiceSecrets(process.env),
     ...(store ? { store } : {}),
+    ...(spill ? { spill } : {}),
     ...(stately ? { inspect: stately.inspect } : {}),
   });
   if (store) supervisor.restore(store.load(config.reapAfterMs));
@@ -154,6 +159,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     metrics.close();
     await Promise.all([supervisor.close(), gitWatch.close()]);
     store?.close();
+    spill?.close();
     // The inspector's socket would keep the process alive after a failed start.
     await stately?.stop();
     throw error;
@@ -181,6 +187,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       metrics.close();
       // Last: every process has exited and been queued for writing.
       store?.close();
+      spill?.close();
     })();
     return closing;
   };

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { SupervisorError } from '../errors.js';
 import type { WaitCondition } from '../supervisor/output-wait.js';
+import { DEFAULT_GREP_OPTIONS, GREP_LIMITS, type GrepOptions } from '../supervisor/output-grep.js';
+import { compilePattern, type Pattern } from '../supervisor/pattern.js';
 import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from './schemas.js';
 
 /** Most bytes a cursor read (`delta`) returns in one response. */
@@ -12,7 +14,8 @@ const integerString = (min: number, max: number) =>
 /**
  * Query of `GET /{id}/output`. `wait=true` is the reference's (block until exit); any other
  * unknown `wait` value means no wait, as in the reference. procvisor adds `wait=exit|output|
- * match|quiet`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms` and `limit`.
+ * match|quiet`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms`, `limit`, `grep` (with `context`
+ * and `max_matches`) and `omit_output`. Patterns use RE2 syntax (linear-time matching).
  */
 export const OutputQuerySchema = v.object({
   wait: v.optional(v.string()),
@@ -21,7 +24,17 @@ export const OutputQuerySchema = v.object({
   quiet_ms: v.optional(integerString(1, MAX_DURATION_MS)),
   timeout_ms: v.optional(integerString(1, MAX_DURATION_MS)),
   limit: v.optional(integerString(1, MAX_DELTA_BYTES)),
+  grep: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATTERN_CHARS))),
+  context: v.optional(integerString(0, GREP_LIMITS.contextLines)),
+  max_matches: v.optional(integerString(1, GREP_LIMITS.maxMatches)),
+  omit_output: v.optional(v.picklist(['true', 'false'])),
 });
+
+/** A grep read: the pattern and its bounds. */
+export interface GrepQuery {
+  pattern: Pattern;
+  options: GrepOptions;
+}
 
 export interface OutputQuery {
   /** What to wait for, or null for a snapshot. */
@@ -31,6 +44,10 @@ export interface OutputQuery {
   /** Return the bytes from this cursor on (`delta`). */
   cursor: number | null;
   limit: number;
+  /** Search the whole output for matching lines (`grep`), or null. */
+  grep: GrepQuery | null;
+  /** Leave the head+tail `output` (and `truncated`) out of the answer (`omit_output=true`). */
+  omitOutput: boolean;
   /** True when any procvisor extension was used: the response then carries its extra fields. */
   extended: boolean;
 }
@@ -69,7 +86,7 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
       break;
     case 'match':
       if (q.pattern === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'pattern: required with wait=match' });
-      condition = { kind: 'match', cursor: cursor ?? 0, pattern: compile(q.pattern) };
+      condition = { kind: 'match', cursor: cursor ?? 0, pattern: compilePattern(q.pattern) };
       break;
     case 'quiet':
       if (q.quiet_ms === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'quiet_ms: required with wait=quiet' });
@@ -84,14 +101,15 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
     q.pattern !== undefined ||
     q.quiet_ms !== undefined ||
     q.timeout_ms !== undefined ||
-    q.limit !== undefined;
-  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, extended };
-}
-
-function compile(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern, 'm');
-  } catch (error) {
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: `pattern: ${(error as Error).message}` });
-  }
+    q.limit !== undefined ||
+    q.grep !== undefined ||
+    q.omit_output !== undefined;
+  const grep =
+    q.grep === undefined
+      ? null
+      : {
+          pattern: compilePattern(q.grep, 'grep'),
+          options: { ...DEFAULT_GREP_OPTIONS, ...(q.context === undefined ? {} : { contextLines: q.context }), ...(q.max_matches === undefined ? {} : { maxMatches: q.max_matches }) },
+        };
+  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, grep, omitOutput: q.omit_output === 'true', extended };
 }

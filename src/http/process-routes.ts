@@ -2,13 +2,15 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { SupervisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
+import { grepOutput, type GrepResult } from '../supervisor/output-grep.js';
 import type { WaitResult } from '../supervisor/output-wait.js';
+import type { ProcessOutput } from '../supervisor/process-output.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from './chat-context.js';
 import { encodeJson, sendEncodedJson, sendJson } from './json.js';
-import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
+import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type GrepQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from './request-body.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
 import { handleStream } from './stream-route.js';
@@ -23,7 +25,7 @@ export interface ProcessRouteDeps {
 /** The encoded output answer of each exited process (it never changes); gone with the record. */
 const encodedOutputs = new WeakMap<ProcessRecord, string>();
 
-const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, extended: false };
+const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, omitOutput: false, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
 export type RouteContext = Context & { state: RequestState; params: Record<string, string> };
@@ -87,9 +89,14 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     return;
   }
   const output = record.snapshot.context.buffer;
-  const delta = query.cursor === null ? null : output.window.read(query.cursor, query.limit);
+  const grep = query.grep === null ? null : await grepWhileConnected(ctx, output, query.grep);
+  if (grep?.aborted) return;
+  const delta = query.cursor === null ? null : output.read(query.cursor, query.limit);
+  const { output: text, truncated, ...status } = body;
   sendJson(ctx, 200, {
-    ...body,
+    ...(query.omitOutput ? {} : { output: text, ...(truncated ? { truncated } : {}) }),
+    ...status,
+    ...(grep ? { grep: grep.result } : {}),
     ...(waited ? { wait_result: waited.result } : {}),
     ...(waited?.result === 'match' ? { match: waited.match } : {}),
     ...(delta
@@ -97,6 +104,25 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
       : {}),
     next_cursor: delta ? delta.to : output.totalBytes,
   });
+}
+
+/** Runs a grep read, stopped (aborted: true, nothing sent) when the client goes away. */
+async function grepWhileConnected(ctx: RouteContext, output: ProcessOutput, grep: GrepQuery): Promise<{ result: GrepResult; aborted: boolean }> {
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!ctx.res.writableFinished) abort.abort();
+  };
+  ctx.res.once('close', onClose);
+  try {
+    const result = await grepOutput(output, grep.pattern, grep.options, abort.signal);
+    if (abort.signal.aborted) {
+      ctx.respond = false;
+      ctx.status = 499;
+    }
+    return { result, aborted: abort.signal.aborted };
+  } finally {
+    ctx.res.off('close', onClose);
+  }
 }
 
 async function waitWhileConnected(ctx: RouteContext, deps: ProcessRouteDeps, record: ProcessRecord, query: OutputQuery): Promise<WaitResult> {

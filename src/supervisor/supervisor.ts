@@ -16,6 +16,7 @@ import { processMachine } from './process-machine.js';
 import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
 import { ProcessRecord, stateName, type ProcessActor, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
 import type { ProcessStore, SavedProcess } from './process-store.js';
+import type { SpillStore } from './spill-store.js';
 import { restoredContext } from './restored-context.js';
 import { startFingerprint, type ChatIdentity, type StartRequest } from './start-request.js';
 import { resolveWorkdir } from './workdir.js';
@@ -53,6 +54,11 @@ export interface SupervisorOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Durable state: told of every start, exit and reaping. Absent: in memory only. */
   store?: ProcessStore;
+  /**
+   * Where each process spills its whole output (bounded; see SpillStore), so pattern waits and
+   * grep reads cover all of it. Absent: only the head/tail and the stream window are kept.
+   */
+  spill?: SpillStore;
 }
 
 /** Counts for health checks, benchmarks and leak tests. */
@@ -94,6 +100,7 @@ export class Supervisor {
   private readonly settings: Settings;
   private readonly envHook: EnvHook | undefined;
   private readonly store: ProcessStore | null;
+  private readonly spill: SpillStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly clientTokens = new ClientTokens();
   private readonly started = new Listeners<ProcessRecord>();
@@ -109,6 +116,7 @@ export class Supervisor {
     this.groups = new ProcessGroups(options.spawner, options.log);
     this.inspect = options.inspect;
     this.store = options.store ?? null;
+    this.spill = options.spill ?? null;
     this.envHook = options.envHook;
     this.settings = {
       buffer: { ...DEFAULT_OUTPUT_SIZES, ...options.buffer },
@@ -191,6 +199,7 @@ export class Supervisor {
     const context = record.snapshot.context;
     if (context.spawnError !== null) {
       this.records.delete(info.id);
+      context.buffer.spill?.delete();
       log.warn({ command: truncate(request.command), workdir: info.workdir, error: context.spawnError }, 'process failed to start');
       this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
       throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${context.spawnError}` });
@@ -220,7 +229,13 @@ export class Supervisor {
       },
       input: {
         request: { command: info.command, cwd: info.workdir, env, ...(request.stdin ? { stdin: true } : {}), ...(request.pty ? { pty: request.pty } : {}) },
-        buffer: new ProcessOutput(this.settings.buffer, () => this.clock.now(), (error) => log.error({ err: error }, 'an output listener failed')),
+        buffer: new ProcessOutput(
+          this.settings.buffer,
+          () => this.clock.now(),
+          (error) => log.error({ err: error }, 'an output listener failed'),
+          undefined,
+          this.spill?.create(info.id, log) ?? null,
+        ),
         drainTimeoutMs: this.settings.drainTimeoutMs,
         timeoutMs: info.timeoutMs,
         idleTimeoutMs: info.idleTimeoutMs,
@@ -387,6 +402,7 @@ export class Supervisor {
   private drop(record: ProcessRecord): void {
     this.records.delete(record.info.id);
     this.clientTokens.forget(record.info.id);
+    record.snapshot.context.buffer.spill?.delete();
     this.store?.dropped(record.info.id);
   }
 
