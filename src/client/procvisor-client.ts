@@ -4,6 +4,8 @@ import { ClientError } from './client-error.js';
 import type {
   CallOptions,
   ListProcessesResponse,
+  OutputReadQuery,
+  OutputReadResponse,
   ProcessApi,
   ProcessOutputOptions,
   ProcessInput,
@@ -19,7 +21,7 @@ import type {
   StreamOutputOptions,
 } from './process-api.js';
 import { requestJson } from './request-json.js';
-import { InputResponseSchema, ListResponseSchema, OutputResponseSchema, ResizeResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
+import { InputResponseSchema, ListResponseSchema, OutputReadResponseSchema, OutputResponseSchema, ResizeResponseSchema, SignalResponseSchema, StartResponseSchema, describeIssues } from './response-schemas.js';
 import { streamEvents } from './stream-output.js';
 
 export { ClientError, type ClientErrorCode, type ErrorResponseBody } from './client-error.js';
@@ -128,7 +130,19 @@ export class ProcvisorClient implements ProcessApi {
     return this.check(OutputResponseSchema, body, 'GET', path) as ProcessOutputResponse;
   }
 
-  /** `POST /api/v0/processes/<id>/signal` with `{signal}` (and procvisor's `grace_ms` when `graceMs` is set). */
+  /**
+   * procvisor's output read: `GET /api/v0/processes/<id>/output` with waits (`wait=match|quiet|
+   * output|exit`), a cursor (`delta`), a grep, `omit_output`. A waiting read counts as blocking
+   * (it may take the server's cap).
+   */
+  async readOutput(id: string, query: OutputReadQuery, options: CallOptions = {}): Promise<OutputReadResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const path = `api/v0/processes/${encodeURIComponent(id)}/output?${params.toString()}`;
+    const body = await this.call('GET', path, options.signal, query.wait !== undefined || query.grep !== undefined);
+    return this.check(OutputReadResponseSchema, body, 'GET', path) as OutputReadResponse;
+  }
+
   /**
    * Writes to the stdin (or terminal) of a process started with `stdin` or `pty` (procvisor).
    * 409 errors: `STDIN_NOT_OPEN`, `STDIN_CLOSED`, `PROCESS_NOT_RUNNING`.
@@ -150,6 +164,7 @@ export class ProcvisorClient implements ProcessApi {
     return this.check(ResizeResponseSchema, body, 'POST', path);
   }
 
+  /** `POST /api/v0/processes/<id>/signal` with `{signal}` (and procvisor's `grace_ms` when `graceMs` is set). */
   async signalProcess(id: string, signal: ProcessSignal, options: SignalProcessOptions = {}): Promise<SignalProcessResponse> {
     const path = `api/v0/processes/${encodeURIComponent(id)}/signal`;
     const body = await this.call('POST', path, options.signal, false, { signal, ...(options.graceMs === undefined ? {} : { grace_ms: options.graceMs }) });
