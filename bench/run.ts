@@ -3,7 +3,7 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,economy)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
@@ -13,13 +13,14 @@
 import { ServerChild, terminateAllChildren } from './lib/children.js';
 import type { MeasureContext, Row } from './lib/report.js';
 import { nowMs, table } from './lib/stats.js';
+import { measureEconomy } from './measure/economy.js';
 import { measureHttp } from './measure/http-load.js';
 import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
 import { measureRecords } from './measure/records.js';
 import { measureSpawn } from './measure/spawn.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'economy'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -117,6 +118,15 @@ async function main(): Promise<void> {
       );
     } finally {
       await Promise.all([empty.stop(), full.stop()]);
+    }
+  }
+
+  if (options.only.has('economy')) {
+    const service = await ServerChild.service('service (economy)');
+    try {
+      await attempt('economy', () => measureEconomy(service));
+    } finally {
+      await service.stop();
     }
   }
 

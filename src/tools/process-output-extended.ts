@@ -16,8 +16,9 @@ export const TOOL_GREP_MAX_MATCHES = 20;
 export const TOOL_GREP_CONTEXT_LINES = 2;
 
 /**
- * `process_output` with procvisor's arguments. `grep`: the matching lines of the whole output
- * (`N: line`, context `N- line`, `--` between groups), the status and the cursor, at once.
+ * `process_output` with procvisor's arguments. `grep`: after waiting for the exit (at most
+ * `waitMs`, as without grep), the matching lines of the whole output (`N: line`, context
+ * `N- line`, `--` between groups), the status and the cursor.
  * Otherwise waits (`wait_for` from `since`, else the exit, at most `waitMs`; 0 = no wait) and
  * returns only the output after `since`.
  */
@@ -27,7 +28,10 @@ export async function runProcessOutputExtended(api: ProcessApi, id: string, extr
   const startedAt = performance.now();
   try {
     if (extras.grep !== null) {
-      const status = await readOutput(id, { grep: extras.grep, context: TOOL_GREP_CONTEXT_LINES, max_matches: TOOL_GREP_MAX_MATCHES, omit_output: true }, { signal });
+      // Like the reference's process_output, it first blocks up to the wait for the exit, then greps what there is.
+      const wait = waitMs > 0 ? ({ wait: 'exit', timeout_ms: Math.ceil(waitMs) } as const) : {};
+      const query = { ...wait, grep: extras.grep, context: TOOL_GREP_CONTEXT_LINES, max_matches: TOOL_GREP_MAX_MATCHES, omit_output: true };
+      const status = await readOutput(id, query, { signal });
       const grep = status.grep ?? { lines: [], matches: 0, more: false, scanned_bytes: 0, gap_bytes: 0 };
       return toolText(
         encodeProcessResult({

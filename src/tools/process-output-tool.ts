@@ -52,7 +52,7 @@ export function createProcessOutputTool(options: { client: ClientSource | undefi
         },
         grep: {
           type: 'string',
-          description: 'A pattern (RE2 syntax) searched over the whole output, however long: returns the matching lines with line numbers and 2 lines of context (at most 20 matches), plus the status and exit code. Returns at once.',
+          description: 'A pattern (RE2 syntax) searched over the whole output, however long: returns the matching lines with line numbers and 2 lines of context (at most 20 matches), plus the status and exit code. Waits for the exit first, like without grep (wait_timeout; \'0s\' greps at once).',
         },
         wait_for: {
           type: 'string',
