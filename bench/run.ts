@@ -3,7 +3,7 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,economy)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,economy,patterns)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
@@ -17,10 +17,11 @@ import { measureEconomy } from './measure/economy.js';
 import { measureHttp } from './measure/http-load.js';
 import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
+import { measurePatternStall } from './measure/pattern-stall.js';
 import { measureRecords } from './measure/records.js';
 import { measureSpawn } from './measure/spawn.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'economy'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'economy', 'patterns'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -121,10 +122,11 @@ async function main(): Promise<void> {
     }
   }
 
-  if (options.only.has('economy')) {
+  if (options.only.has('economy') || options.only.has('patterns')) {
     const service = await ServerChild.service('service (economy)');
     try {
       await attempt('economy', () => measureEconomy(service));
+      await attempt('patterns', () => measurePatternStall(service, { bytes: q ? 1_000_000 : 4_000_000 }));
     } finally {
       await service.stop();
     }
