@@ -31,7 +31,7 @@ export function waitQuery(when: ReturnWhen, cursor: number, timeoutMs: number): 
   }
 }
 
-/** What a wait saw: the status at its end, why it ended, and the new output since the cursor (bounded). */
+/** What a wait saw: the status right after it ended, why it ended, and the new output since the cursor (bounded). */
 export interface WaitOutcome {
   status: OutputReadResponse;
   /** `exited`, `match`, `quiet`, `output`, or `timeout` (the tool's own deadline passed). */
@@ -68,5 +68,5 @@ export async function waitAndCollect(api: ReadApi, id: string, when: ReturnWhen,
   const now = await api.readOutput(id, { omit_output: true }, { signal });
   const end = now.next_cursor ?? cursor;
   const output = await readNewOutput(api, id, cursor, end, signal);
-  return { status: reason === 'exited' ? now : { ...now, running: now.running }, reason, ...(status.match ? { match: status.match } : {}), output };
+  return { status: now, reason, ...(status.match ? { match: status.match } : {}), output };
 }
