@@ -99,7 +99,7 @@ function grepChunk(data: Buffer, lineBase: number, pattern: Pattern, options: Gr
     const found = pattern.find(data, from);
     if (!found) return false;
     if (result.matches >= options.maxMatches) return true;
-    const lineStart = data.lastIndexOf(0x0a, found.start - 1) + 1;
+    const lineStart = lineStartBefore(data, found.start);
     const breakAt = data.indexOf(0x0a, found.start === found.end ? found.start : found.end - 1);
     const lineEnd = breakAt < 0 ? data.length : breakAt;
     lineAtCounted += countBreaks(data, counted, lineStart);
@@ -109,7 +109,7 @@ function grepChunk(data: Buffer, lineBase: number, pattern: Pattern, options: Gr
     const before: { start: number; end: number }[] = [];
     let cursor = lineStart;
     while (before.length < options.contextLines && cursor > 0) {
-      const start = data.lastIndexOf(0x0a, cursor - 2) + 1;
+      const start = lineStartBefore(data, cursor - 1);
       before.unshift({ start, end: cursor - 1 });
       cursor = start;
     }
@@ -128,6 +128,11 @@ function grepChunk(data: Buffer, lineBase: number, pattern: Pattern, options: Gr
     from = lineEnd + 1;
   }
   return false;
+}
+
+/** The offset where the line holding `at` starts. (Buffer.lastIndexOf takes a negative offset as counted from the end: never pass one.) */
+function lineStartBefore(data: Buffer, at: number): number {
+  return at <= 0 ? 0 : data.lastIndexOf(0x0a, at - 1) + 1;
 }
 
 function countBreaks(data: Buffer, from: number, to: number): number {
