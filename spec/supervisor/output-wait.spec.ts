@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { compilePattern } from '../../src/supervisor/pattern.js';
+import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
+
+describe('waitForCondition (match)', () => {
+  let kit: TestSupervisor;
+  beforeEach(() => {
+    kit = createTestSupervisor({ buffer: { streamWindowBytes: 64 } });
+  });
+  afterEach(async () => {
+    for (const child of kit.spawner.children) if (child.isRunning) child.finish(0);
+    await kit.supervisor.close();
+  });
+
+  it('matches a line written in pieces, and a prompt that has no newline yet', async () => {
+    const record = await kit.supervisor.start({ command: 'x' });
+    const ready = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: compilePattern('^ready$') }, 10_000);
+    kit.spawner.last.write('boot\nrea').write('dy\n');
+    expect(await ready).to.deep.equal({ result: 'match', match: { text: 'ready', offset: 5 } });
+    const prompt = kit.supervisor.waitFor(record, { kind: 'match', cursor: 11, pattern: compilePattern('Proceed\\? \\[y/N\\] $') }, 10_000);
+    kit.spawner.last.write('Proceed? ').write('[y/N] ');
+    expect(await prompt).to.deep.equal({ result: 'match', match: { text: 'Proceed? [y/N] ', offset: 11 } });
+  });
+
+  it('ignores matches before the cursor', async () => {
+    const record = await kit.supervisor.start({ command: 'x' });
+    kit.spawner.last.write('error: old\n');
+    const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 11, pattern: compilePattern('error') }, 10_000);
+    kit.spawner.last.write('fine\nerror: new\n');
+    expect(await wait).to.deep.equal({ result: 'match', match: { text: 'error', offset: 16 } });
+  });
+
+  it('ends at the exit when nothing matched, and leaves no listener behind', async () => {
+    const record = await kit.supervisor.start({ command: 'x' });
+    const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: compilePattern('never') }, 10_000);
+    kit.spawner.last.write('a\n').finish(0);
+    expect(await wait).to.deep.equal({ result: 'exited' });
+    expect(record.snapshot.context.buffer.listenerCount).to.equal(0);
+    expect(kit.supervisor.stats().waiters).to.equal(0);
+  });
+
+  it('ends at the timeout on the simulated clock', async () => {
+    const record = await kit.supervisor.start({ command: 'x' });
+    const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: compilePattern('never') }, 1000);
+    kit.clock.increment(1000);
+    expect(await wait).to.deep.equal({ result: 'timeout' });
+  });
+});
