@@ -54,6 +54,19 @@ describe('whole-output reads (spill, match over everything, grep, omit_output)',
     expect(body).not.to.have.property('output');
   });
 
+  it('reads a line range of the whole output (lines=FIRST-LAST), long after it left the window', async () => {
+    const id = await run(buildLog(100_000, 50_000));
+    const { body } = await get(`${API}/${id}/output?lines=49999-50001&omit_output=true`);
+    expect(body.lines).to.deep.equal({
+      first: 49_999,
+      last: 50_001,
+      text: 'compiling unit 49999 with -O2 -Wall -Wextra\nerror: disk full\ncompiling unit 50001 with -O2 -Wall -Wextra\n',
+      more: false,
+      gap_bytes: 0,
+    });
+    expect((await get(`${API}/${id}/output?lines=5-2`)).status).to.equal(400);
+  });
+
   it('stops a grep at max_matches and says there is more', async () => {
     const id = await run('seq 1 1000');
     const { body } = await get(`${API}/${id}/output?grep=${encodeURIComponent('^5')}&context=0&max_matches=3`);

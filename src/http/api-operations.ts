@@ -89,11 +89,12 @@ export const API_OPERATIONS: readonly OperationSpec[] = [
       { name: 'grep', in: 'query', description: 'Pattern (RE2) searched over the whole output: `grep` lists matching lines with line numbers and context (bounded).', schema: v.string() },
       { name: 'context', in: 'query', description: 'Lines of context around each grep match (default 2, at most 10).', schema: v.string() },
       { name: 'max_matches', in: 'query', description: 'Matching lines a grep lists at most (default 20, at most 200).', schema: v.string() },
+      { name: 'lines', in: 'query', description: '`FIRST-LAST` (1-based, inclusive): those lines of the whole output in `lines` (at most 1000 lines and 64 KiB).', schema: v.string() },
       { name: 'omit_output', in: 'query', description: '`true`: leave the head+tail `output` and `truncated` out (for cursor, match and grep reads).', schema: v.string() },
       ...CHAT_HEADERS,
     ],
     responses: {
-      200: { description: 'Output (head and tail when truncated) and status; with procvisor parameters also wait_result, match, delta, grep, next_cursor (and no output with omit_output=true).', schema: OutputResponseSchema },
+      200: { description: 'Output (head and tail when truncated) and status; with procvisor parameters also wait_result, match, delta, grep, lines, next_cursor (and no output with omit_output=true).', schema: OutputResponseSchema },
       400: error('A bad chat header or query parameter.'),
       404: error('Unknown id, or another chat\'s process (PROCESS_NOT_FOUND).'),
     },

@@ -15,7 +15,7 @@ const integerString = (min: number, max: number) =>
  * Query of `GET /{id}/output`. `wait=true` is the reference's (block until exit); any other
  * unknown `wait` value means no wait, as in the reference. procvisor adds `wait=exit|output|
  * match|quiet`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms`, `limit`, `grep` (with `context`
- * and `max_matches`) and `omit_output`. Patterns use RE2 syntax (linear-time matching).
+ * and `max_matches`), `lines` and `omit_output`. Patterns use RE2 syntax (linear-time matching).
  */
 export const OutputQuerySchema = v.object({
   wait: v.optional(v.string()),
@@ -28,6 +28,7 @@ export const OutputQuerySchema = v.object({
   context: v.optional(integerString(0, GREP_LIMITS.contextLines)),
   max_matches: v.optional(integerString(1, GREP_LIMITS.maxMatches)),
   omit_output: v.optional(v.picklist(['true', 'false'])),
+  lines: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}-\d{1,9}$/, 'must be FIRST-LAST, 1-based line numbers'))),
 });
 
 /** A grep read: the pattern and its bounds. */
@@ -46,6 +47,8 @@ export interface OutputQuery {
   limit: number;
   /** Search the whole output for matching lines (`grep`), or null. */
   grep: GrepQuery | null;
+  /** Lines to read (`lines=FIRST-LAST`, 1-based, inclusive), or null. */
+  lines: { first: number; last: number } | null;
   /** Leave the head+tail `output` (and `truncated`) out of the answer (`omit_output=true`). */
   omitOutput: boolean;
   /** True when any procvisor extension was used: the response then carries its extra fields. */
@@ -103,7 +106,14 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
     q.timeout_ms !== undefined ||
     q.limit !== undefined ||
     q.grep !== undefined ||
-    q.omit_output !== undefined;
+    q.omit_output !== undefined ||
+    q.lines !== undefined;
+  let lines: { first: number; last: number } | null = null;
+  if (q.lines !== undefined) {
+    const [first = 0, last = 0] = q.lines.split('-').map(Number);
+    if (first < 1 || last < first) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'lines: must be FIRST-LAST with 1 <= FIRST <= LAST' });
+    lines = { first, last };
+  }
   const grep =
     q.grep === undefined
       ? null
@@ -111,5 +121,5 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
           pattern: compilePattern(q.grep, 'grep'),
           options: { ...DEFAULT_GREP_OPTIONS, ...(q.context === undefined ? {} : { contextLines: q.context }), ...(q.max_matches === undefined ? {} : { maxMatches: q.max_matches }) },
         };
-  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, grep, omitOutput: q.omit_output === 'true', extended };
+  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, grep, lines, omitOutput: q.omit_output === 'true', extended };
 }

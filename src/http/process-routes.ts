@@ -2,15 +2,15 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { SupervisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
-import { grepOutput, type GrepResult } from '../supervisor/output-grep.js';
+import { grepOutput } from '../supervisor/output-grep.js';
+import { readLineRange } from '../supervisor/output-lines.js';
 import type { WaitResult } from '../supervisor/output-wait.js';
-import type { ProcessOutput } from '../supervisor/process-output.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from './chat-context.js';
 import { encodeJson, sendEncodedJson, sendJson } from './json.js';
-import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type GrepQuery, type OutputQuery } from './output-query.js';
+import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from './request-body.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
 import { handleStream } from './stream-route.js';
@@ -25,7 +25,7 @@ export interface ProcessRouteDeps {
 /** The encoded output answer of each exited process (it never changes); gone with the record. */
 const encodedOutputs = new WeakMap<ProcessRecord, string>();
 
-const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, omitOutput: false, extended: false };
+const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, lines: null, omitOutput: false, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
 export type RouteContext = Context & { state: RequestState; params: Record<string, string> };
@@ -89,14 +89,17 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     return;
   }
   const output = record.snapshot.context.buffer;
-  const grep = query.grep === null ? null : await grepWhileConnected(ctx, output, query.grep);
+  const grep = query.grep === null ? null : await whileConnected(ctx, (signal) => grepOutput(output, query.grep!.pattern, query.grep!.options, signal));
   if (grep?.aborted) return;
+  const lines = query.lines === null ? null : await whileConnected(ctx, (signal) => readLineRange(output, query.lines!.first, query.lines!.last, undefined, signal));
+  if (lines?.aborted) return;
   const delta = query.cursor === null ? null : output.read(query.cursor, query.limit);
   const { output: text, truncated, ...status } = body;
   sendJson(ctx, 200, {
     ...(query.omitOutput ? {} : { output: text, ...(truncated ? { truncated } : {}) }),
     ...status,
     ...(grep ? { grep: grep.result } : {}),
+    ...(lines ? { lines: lines.result } : {}),
     ...(waited ? { wait_result: waited.result } : {}),
     ...(waited?.result === 'match' ? { match: waited.match } : {}),
     ...(delta
@@ -106,15 +109,15 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   });
 }
 
-/** Runs a grep read, stopped (aborted: true, nothing sent) when the client goes away. */
-async function grepWhileConnected(ctx: RouteContext, output: ProcessOutput, grep: GrepQuery): Promise<{ result: GrepResult; aborted: boolean }> {
+/** Runs a whole-output read (grep, line range), stopped (aborted: true, nothing sent) when the client goes away. */
+async function whileConnected<T>(ctx: RouteContext, read: (signal: AbortSignal) => Promise<T>): Promise<{ result: T; aborted: boolean }> {
   const abort = new AbortController();
   const onClose = (): void => {
     if (!ctx.res.writableFinished) abort.abort();
   };
   ctx.res.once('close', onClose);
   try {
-    const result = await grepOutput(output, grep.pattern, grep.options, abort.signal);
+    const result = await read(abort.signal);
     if (abort.signal.aborted) {
       ctx.respond = false;
       ctx.status = 499;

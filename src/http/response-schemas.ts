@@ -69,6 +69,7 @@ export const OutputResponseSchema = v.strictObject({
   match: v.optional(v.strictObject({ text: v.string(), offset: integer })),
   delta: v.optional(v.strictObject({ cursor: integer, text: v.string(), gap_bytes: integer, has_more: v.boolean() })),
   grep: v.optional(GrepSchema),
+  lines: v.optional(v.strictObject({ first: integer, last: integer, text: v.string(), more: v.boolean(), gap_bytes: integer })),
   next_cursor: v.optional(integer),
 });
 
