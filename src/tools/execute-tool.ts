@@ -43,7 +43,10 @@ const DESCRIPTION =
   'A command still running at the timeout keeps running, and the response carries a background_process_id: ' +
   'call process_output with it to re-attach and wait for the result. ' +
   'Set run_in_background=true for processes that keep running (dev servers, file watchers) or to do other work meanwhile. ' +
-  "Never background with the shell's '&'.";
+  "Never background with the shell's '&'. " +
+  'Optional: wait_for returns as soon as the output matches a pattern (dev servers: one call, at readiness); lifetime ends a command that may run away; ' +
+  'stdin keeps input open for process_input (prompts); idempotency_key makes a retried call return the first run instead of running twice. ' +
+  'Those results carry a cursor: pass it to process_output as since to get only newer output.';
 
 /**
  * The `execute` tool: runs a command through the agent and waits for it in the foreground (or

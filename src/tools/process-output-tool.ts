@@ -25,7 +25,8 @@ const DESCRIPTION =
   'Get the output of a tracked process by its ID: the process_id from execute with run_in_background=true, or the ' +
   "background_process_id of an execute that timed out. Blocks up to 10s for the process to exit, then returns its output and exit_code; " +
   "a process still running by then gives its output so far. wait_timeout overrides the 10s wait (e.g. '30s', or '0s' for an " +
-  'immediate snapshot without waiting).';
+  'immediate snapshot without waiting). Optional: since (a cursor from an earlier result) returns only newer output; grep searches the whole output ' +
+  'for a pattern and returns the matching lines with line numbers; wait_for returns as soon as the output matches.';
 
 /**
  * The `process_output` tool: blocks up to `wait_timeout` (10 s; `0s` or less = snapshot) for the
