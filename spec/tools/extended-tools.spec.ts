@@ -72,6 +72,17 @@ describe('procvisor tool arguments against the real service', () => {
       expect(readFileSync(join(dir, 'runs'), 'utf8')).to.equal('run\n');
     });
 
+    it('a host call id makes a retried reference-shaped call attach, with the reference result', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'procvisor-callid-'));
+      const input = { command: `echo run >> ${dir}/runs; sleep 0.2`, run_in_background: true };
+      const first = JSON.parse((await tools.get('execute')!.run(input, { callId: 'toolu_01' })).text) as Record<string, unknown>;
+      const retry = JSON.parse((await tools.get('execute')!.run(input, { callId: 'toolu_01' })).text) as Record<string, unknown>;
+      expect(Object.keys(first)).to.deep.equal(['success', 'exit_code', 'wall_duration_ms', 'background_process_id']);
+      expect(retry.background_process_id).to.equal(first.background_process_id);
+      await client.processOutput(first.background_process_id as string, { wait: true });
+      expect(readFileSync(join(dir, 'runs'), 'utf8')).to.equal('run\n');
+    });
+
     it('keeps the first and the last lines when the output is over 32 KiB, and says how much it left out', async () => {
       const result = await call('execute', { command: 'seq 1 100000; echo "BUILD FAILED"; exit 2', lifetime: '1m', timeout: '20s' });
       expect(result).to.include({ success: false, exit_code: 2 });
