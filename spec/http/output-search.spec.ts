@@ -101,3 +101,23 @@ describe('whole-output reads (spill, match over everything, grep, omit_output)',
     expect((await wait).body.wait_result).to.equal('exited');
   });
 });
+
+describe('whole-output reads with spillOutput: false', () => {
+  let service: TestService;
+  before(async () => {
+    service = await startTestService({ spillOutput: false, streamWindowBytes: 65_536, exitedStreamBytes: 65_536 });
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('covers the stream window only, and says how many bytes it could not search', async () => {
+    const response = await service.post(`${API}/start`, { command: buildLog(100_000, 50_000) });
+    const id = ((await response.json()) as Body).id as string;
+    await (await service.request(`${API}/${id}/output?wait=true`)).text();
+    const body = (await (await service.request(`${API}/${id}/output?grep=${encodeURIComponent('^error:')}&omit_output=true`)).json()) as Body;
+    const grep = body.grep as { matches: number; gap_bytes: number };
+    expect(grep.matches).to.equal(0);
+    expect(grep.gap_bytes).to.be.above(4_000_000);
+  });
+});

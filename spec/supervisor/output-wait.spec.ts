@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { compilePattern } from '../../src/supervisor/pattern.js';
+import { SpillStore } from '../../src/supervisor/spill-store.js';
 import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
+import { createLogSink } from '../helpers/log-sink.js';
 
 describe('waitForCondition (match)', () => {
   let kit: TestSupervisor;
@@ -44,5 +46,27 @@ describe('waitForCondition (match)', () => {
     const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: compilePattern('never') }, 1000);
     kit.clock.increment(1000);
     expect(await wait).to.deep.equal({ result: 'timeout' });
+  });
+});
+
+describe('Supervisor with a spill store', () => {
+  it('matches output long gone from the window, and deletes the spill file when the record is reaped', async () => {
+    const spill = new SpillStore({ dataDir: null, log: createLogSink('silent').log });
+    const kit = createTestSupervisor({ buffer: { streamWindowBytes: 64 }, spill, reapAfterMs: 1000 });
+    try {
+      const record = await kit.supervisor.start({ command: 'x' });
+      kit.spawner.last.write('error: early\n').write('x'.repeat(10_000)).finish(1);
+      await record.exited;
+      const wait = await kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: compilePattern('^error: \\w+') }, 10_000);
+      expect(wait).to.deep.equal({ result: 'match', match: { text: 'error: early', offset: 0 } });
+      expect(spill.bytes).to.equal(10_013);
+      kit.clock.increment(1001);
+      expect(kit.supervisor.reap()).to.equal(1);
+      expect(spill.bytes).to.equal(0);
+      expect(record.snapshot.context.buffer.spill?.read(0, 10).length).to.equal(0);
+    } finally {
+      await kit.supervisor.close();
+      spill.close();
+    }
   });
 });
