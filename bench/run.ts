@@ -3,7 +3,7 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,durable,sentinel,watch)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,durable,sentinel,watch,economy,patterns)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
@@ -17,15 +17,17 @@ import { ServerChild, terminateAllChildren } from './lib/children.js';
 import type { MeasureContext, Row } from './lib/report.js';
 import { nowMs, table } from './lib/stats.js';
 import { measureDurable } from './measure/durable.js';
+import { measureEconomy } from './measure/economy.js';
 import { measureHttp } from './measure/http-load.js';
 import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
+import { measurePatternStall } from './measure/pattern-stall.js';
 import { measureRecords } from './measure/records.js';
 import { measureSentinel } from './measure/sentinel.js';
 import { measureSpawn } from './measure/spawn.js';
 import { measureWatch } from './measure/watch.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'durable', 'sentinel', 'watch'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'durable', 'sentinel', 'watch', 'economy', 'patterns'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -147,6 +149,16 @@ async function main(): Promise<void> {
       await attempt('watch', () => measureWatch(context(200, 1, 1), on, off, { processes: 100, windowMs: q ? 3000 : 5000, samples: q ? 20 : 50 }));
     } finally {
       await Promise.all([on.stop(), off.stop()]);
+    }
+  }
+
+  if (options.only.has('economy') || options.only.has('patterns')) {
+    const service = await ServerChild.service('service (economy)');
+    try {
+      await attempt('economy', () => measureEconomy(service));
+      await attempt('patterns', () => measurePatternStall(service, { bytes: q ? 1_000_000 : 4_000_000 }));
+    } finally {
+      await service.stop();
     }
   }
 

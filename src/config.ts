@@ -78,6 +78,15 @@ export const ConfigSchema = v.object({
   maxLineBytes: v.pipe(v.number(), v.integer(), v.minValue(32)),
   /** Recent output addressable by cursor (streams, cursor reads, match waits), per running process. */
   streamWindowBytes: positiveInt,
+  /**
+   * Each process writes its whole output to a file (under `dataDir/output`, or a private 0700
+   * temporary directory removed at shutdown), so grep reads and pattern waits cover all of it.
+   */
+  spillOutput: v.boolean(),
+  /** Bytes of one process's output kept on disk; past it, only the window and head/tail have the rest. */
+  spillMaxBytesPerProcess: positiveInt,
+  /** Bytes of all processes' spill files together; past it, processes stop spilling until records are reaped. */
+  spillMaxBytesTotal: positiveInt,
   /** Part of that window kept after the process exited. */
   exitedStreamBytes: nonNegativeInt,
   /** How long an exited process keeps that part of its window; after it, only the head/tail view. */

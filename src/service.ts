@@ -23,6 +23,7 @@ import type { GroupWatcher } from './spawn/group-watcher.js';
 import { readBootId } from './spawn/process-identity.js';
 import type { Spawner } from './spawn/spawner.js';
 import type { EnvHook } from './supervisor/environment.js';
+import { SpillStore } from './supervisor/spill-store.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { createProcfsProbe } from './procfs/procfs-probe.js';
 
@@ -102,6 +103,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   if (sentinel) groupWatchers.push(sentinel);
   // Off by default, and then nothing of the inspector is even loaded.
   const stately = config.inspectorUrl === null ? null : await startStatelyInspector(config.inspectorUrl, log);
+  const spill = config.spillOutput
+    ? new SpillStore({ dataDir: config.dataDir, limits: { maxBytesPerProcess: config.spillMaxBytesPerProcess, maxBytesTotal: config.spillMaxBytesTotal }, log })
+    : null;
   const supervisor = new Supervisor({
     spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
     log,
@@ -130,6 +134,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     // A process the service runs must not be able to read the service's own token.
     serviceEnv: () => withoutServiceSecrets(process.env),
     ...(store ? { store } : {}),
+    ...(spill ? { spill } : {}),
     ...(stately ? { inspect: stately.inspect } : {}),
     groupWatchers,
   });
@@ -203,6 +208,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     await Promise.all([supervisor.close(), gitWatch.close()]);
     sentinel?.close();
     store?.close();
+    spill?.close();
     // The inspector's socket would keep the process alive after a failed start.
     await stately?.stop();
     throw error;
@@ -232,6 +238,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       metrics.close();
       // Last: every process has exited and been queued for writing.
       store?.close();
+      spill?.close();
     })();
     return closing;
   };

@@ -180,7 +180,7 @@ describe('process API extensions', () => {
     it('rejects bad wait parameters', async () => {
       const id = await start({ command: 'true' });
       expect((await get(`${API}/${id}/output?wait=match`)).body).to.include({ message: 'Invalid query parameter.', detail: 'pattern: required with wait=match' });
-      expect((await get(`${API}/${id}/output?wait=match&pattern=(`)).body.detail).to.match(/^pattern: Invalid regular expression/);
+      expect((await get(`${API}/${id}/output?wait=match&pattern=(`)).body.detail).to.match(/^pattern: error parsing regexp: .*\(patterns use RE2 syntax\)$/);
       expect((await get(`${API}/${id}/output?cursor=-1`)).status).to.equal(400);
     });
   });

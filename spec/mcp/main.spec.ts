@@ -34,6 +34,11 @@ function text(result: Awaited<ReturnType<Client['callTool']>>): string {
   return (result.content as { type: string; text: string }[])[0]?.text ?? '';
 }
 
+/** The command output: the second text block of a structured result. */
+function outputText(result: Awaited<ReturnType<Client['callTool']>>): string {
+  return (result.content as { type: string; text: string }[])[1]?.text ?? '';
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -75,16 +80,16 @@ describe('procvisor mcp', function () {
       await service.close();
     });
 
-    it('lists the four tools', async () => {
+    it('lists the four tools of the reference and process_input', async () => {
       const { tools } = await running.client.listTools();
-      expect(tools.map((tool) => tool.name)).to.deep.equal(['execute', 'process_output', 'process_list', 'process_signal']);
+      expect(tools.map((tool) => tool.name)).to.deep.equal(['execute', 'process_output', 'process_list', 'process_signal', 'process_input']);
     });
 
     it('runs a real command through execute and returns the result', async () => {
       const result = await running.client.callTool({ name: 'execute', arguments: { command: 'echo "hello from $CODER_CHAT_AGENT"' } });
       expect(result.isError).to.equal(false);
-      const parsed = JSON.parse(text(result)) as Record<string, unknown>;
-      expect(parsed).to.deep.include({ success: true, output: 'hello from true\n', exit_code: 0 });
+      expect(result.structuredContent).to.deep.include({ success: true, exit_code: 0 });
+      expect(outputText(result)).to.equal('hello from true\n');
       const listed = service.supervisor.list();
       expect(listed.some((record) => record.info.command === 'echo "hello from $CODER_CHAT_AGENT"')).to.equal(true);
     });
@@ -96,7 +101,8 @@ describe('procvisor mcp', function () {
       const pid = running.transport.pid ?? -1;
       try {
         const result = await running.client.callTool({ name: 'execute', arguments: { command: 'echo $((6 * 7))' } });
-        expect(JSON.parse(text(result))).to.deep.include({ success: true, output: '42\n', exit_code: 0 });
+        expect(result.structuredContent).to.deep.include({ success: true, exit_code: 0 });
+        expect(outputText(result)).to.equal('42\n');
         const background = JSON.parse(text(await running.client.callTool({ name: 'execute', arguments: { command: 'sleep 34.5 &' } }))) as {
           background_process_id: string;
         };

@@ -36,18 +36,66 @@ describe('createMcpServer', () => {
     const execute = tools[0];
     expect(execute?.description).to.include('Runs under "sh -c" (POSIX)');
     expect(execute?.inputSchema).to.deep.include({ type: 'object', required: ['command'] });
-    expect(Object.keys(execute?.inputSchema.properties ?? {})).to.deep.equal(['command', 'model_intent', 'timeout', 'workdir', 'run_in_background']);
+    expect(Object.keys(execute?.inputSchema.properties ?? {})).to.deep.equal([
+      'command',
+      'model_intent',
+      'timeout',
+      'workdir',
+      'run_in_background',
+      'wait_for',
+      'lifetime',
+      'stdin',
+      'idempotency_key',
+    ]);
   });
 
-  it('runs a tool and answers with its text', async () => {
+  it('gives each tool hints and an output schema', async () => {
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect(byName.get('execute')?.annotations).to.deep.include({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
+    expect(byName.get('process_output')?.annotations).to.deep.include({ readOnlyHint: true, idempotentHint: true });
+    expect(byName.get('process_list')?.annotations).to.deep.include({ readOnlyHint: true, idempotentHint: true });
+    expect(byName.get('process_signal')?.annotations).to.deep.include({ destructiveHint: true, idempotentHint: true });
+    for (const tool of tools) expect(tool.outputSchema, tool.name).to.deep.include({ type: 'object' });
+  });
+
+  it('runs a tool and answers with its fields as structured content and its output once, as plain text', async () => {
     api.starts.push({ id: 'p1', started: true });
-    api.outputs.push({ output: 'hi\n', running: false, exit_code: 0 });
+    api.outputs.push({ output: 'hi "there"\n', running: false, exit_code: 0 });
     const result = await client.callTool({ name: 'execute', arguments: { command: 'echo hi' } });
     expect(result.isError).to.equal(false);
     const content = result.content as { type: string; text: string }[];
-    expect(content).to.have.lengthOf(1);
-    expect(content[0]?.type).to.equal('text');
-    expect(JSON.parse(content[0]?.text ?? '')).to.deep.include({ success: true, output: 'hi\n', exit_code: 0 });
+    expect(content).to.have.lengthOf(2);
+    expect(JSON.parse(content[0]?.text ?? '')).to.deep.include({ success: true, exit_code: 0, output_bytes: 11 });
+    expect(content[1]).to.deep.equal({ type: 'text', text: 'hi "there"\n' });
+    expect(result.structuredContent).to.deep.include({ success: true, exit_code: 0, output_bytes: 11 });
+  });
+
+  it('sends 33 KB of output as about 33 KB on the wire, not escaped twice', async () => {
+    api.starts.push({ id: 'p1', started: true });
+    api.outputs.push({ output: 'line "quoted"\tand\\slashes\n'.repeat(1200), running: false, exit_code: 0 });
+    const wire: string[] = [];
+    const result = await client.callTool({ name: 'execute', arguments: { command: 'x' } });
+    wire.push(JSON.stringify(result));
+    const outputBytes = Buffer.byteLength((result.content as { text: string }[])[1]?.text ?? '');
+    // The output is escaped once (by JSON-RPC): quotes, tabs and backslashes add a byte each.
+    expect(Buffer.byteLength(wire[0] ?? '')).to.be.below(outputBytes * 1.3);
+  });
+
+  it('sends progress notifications while a call waits, when the host gave a progress token', async () => {
+    api.starts.push({ id: 'p1', started: true });
+    api.outputs.push(untilAborted());
+    const progress: number[] = [];
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'execute', arguments: { command: 'sleep 5' } }, undefined, {
+      onprogress: (event) => progress.push(event.progress),
+      signal: controller.signal,
+      timeout: 20_000,
+    });
+    await waitUntil(() => progress.length >= 1, 'a progress notification', 10_000);
+    controller.abort();
+    await call.catch(() => undefined);
+    expect(progress[0]).to.equal(1);
   });
 
   it('marks tool-level errors with isError', async () => {

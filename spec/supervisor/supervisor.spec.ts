@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { SupervisorError } from '../../src/errors.js';
 import { MAX_QUEUED_COMMANDS } from '../../src/supervisor/process-machine.js';
+import { compilePattern } from '../../src/supervisor/pattern.js';
 import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
 import { waitForState } from '../../src/testing/wait-for-state.js';
 
@@ -535,7 +536,7 @@ describe('Supervisor', () => {
 
     it('resolves a match on output and reports its offset', async () => {
       const record = await kit.supervisor.start({ command: 'x' });
-      const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: /ready/ }, 10_000);
+      const wait = kit.supervisor.waitFor(record, { kind: 'match', cursor: 0, pattern: compilePattern('ready') }, 10_000);
       kit.spawner.last.write('booting\n').write('ready\n');
       expect(await wait).to.deep.equal({ result: 'match', match: { text: 'ready', offset: 8 } });
     });

@@ -115,6 +115,43 @@ export interface StreamOutputOptions extends CallOptions {
   maxReconnects?: number;
 }
 
+/** Query of a procvisor output read (`GET /{id}/output` with procvisor's parameters). */
+export interface OutputReadQuery {
+  wait?: 'exit' | 'output' | 'match' | 'quiet';
+  cursor?: number;
+  pattern?: string;
+  quiet_ms?: number;
+  timeout_ms?: number;
+  limit?: number;
+  grep?: string;
+  context?: number;
+  max_matches?: number;
+  omit_output?: boolean;
+}
+
+/** One line of a grep answer. */
+export interface GrepLine {
+  line: number;
+  text: string;
+  match: boolean;
+}
+
+/** Answer of a procvisor output read: the status, and what the query asked for. */
+export interface OutputReadResponse {
+  output?: string;
+  truncated?: ProcessTruncation;
+  running: boolean;
+  exit_code?: number;
+  exit_signal?: string;
+  exit_reason?: string;
+  duration_ms?: number;
+  wait_result?: 'exited' | 'output' | 'match' | 'quiet' | 'timeout';
+  match?: { text: string; offset: number };
+  delta?: { cursor: number; text: string; gap_bytes: number; has_more: boolean };
+  grep?: { lines: GrepLine[]; matches: number; more: boolean; scanned_bytes: number; gap_bytes: number };
+  next_cursor?: number;
+}
+
 /**
  * What `ProcvisorClient.waitForProcess` waits for (procvisor only), besides the exit, which
  * always ends a wait: `input` (the process blocks reading its stdin or terminal; started with
@@ -176,4 +213,8 @@ export interface ProcessApi {
   listProcesses(options?: CallOptions): Promise<ListProcessesResponse>;
   processOutput(id: string, options?: ProcessOutputOptions): Promise<ProcessOutputResponse>;
   signalProcess(id: string, signal: ProcessSignal, options?: SignalProcessOptions): Promise<SignalProcessResponse>;
+  /** procvisor's output read (waits, cursor, grep); absent on an API that only has the reference's calls. */
+  readOutput?(id: string, query: OutputReadQuery, options?: CallOptions): Promise<OutputReadResponse>;
+  /** procvisor's input to stdin or a terminal; absent on an API that only has the reference's calls. */
+  sendInput?(id: string, input: ProcessInput, options?: CallOptions): Promise<SendInputResponse>;
 }

@@ -4,6 +4,8 @@ import { ClientError } from './client-error.js';
 import type {
   CallOptions,
   ListProcessesResponse,
+  OutputReadQuery,
+  OutputReadResponse,
   ProcessApi,
   ProcessOutputOptions,
   ProcessInput,
@@ -28,6 +30,7 @@ import { requestJson } from './request-json.js';
 import {
   InputResponseSchema,
   ListResponseSchema,
+  OutputReadResponseSchema,
   OutputResponseSchema,
   ResizeResponseSchema,
   SignalResponseSchema,
@@ -196,6 +199,19 @@ export class ProcvisorClient implements ProcessApi {
       idleTimeoutMs: this.streamIdleTimeoutMs,
       maxEventBytes: this.maxResponseBytes,
     });
+  }
+
+  /**
+   * procvisor's output read: `GET /api/v0/processes/<id>/output` with waits (`wait=match|quiet|
+   * output|exit`), a cursor (`delta`), a grep, `omit_output`. A waiting read counts as blocking
+   * (it may take the server's cap).
+   */
+  async readOutput(id: string, query: OutputReadQuery, options: CallOptions = {}): Promise<OutputReadResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const path = `api/v0/processes/${encodeURIComponent(id)}/output?${params.toString()}`;
+    const body = await this.call('GET', path, options.signal, query.wait !== undefined || query.grep !== undefined);
+    return this.check(OutputReadResponseSchema, body, 'GET', path) as OutputReadResponse;
   }
 
   /**

@@ -76,6 +76,30 @@ export const ProcessEventSchemas = {
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 
+/** A procvisor output read: the output answer (maybe without `output`) plus the extension fields. */
+export const OutputReadResponseSchema = v.looseObject({
+  output: v.optional(v.string()),
+  truncated: v.optional(TruncationSchema),
+  running: v.boolean(),
+  exit_code: v.optional(v.number()),
+  exit_signal: v.optional(v.string()),
+  exit_reason: v.optional(v.string()),
+  duration_ms: v.optional(v.number()),
+  wait_result: v.optional(v.picklist(['exited', 'output', 'match', 'quiet', 'timeout'])),
+  match: v.optional(v.looseObject({ text: v.string(), offset: count })),
+  delta: v.optional(v.looseObject({ cursor: count, text: v.string(), gap_bytes: count, has_more: v.boolean() })),
+  grep: v.optional(
+    v.looseObject({
+      lines: v.array(v.looseObject({ line: count, text: v.string(), match: v.boolean() })),
+      matches: count,
+      more: v.boolean(),
+      scanned_bytes: count,
+      gap_bytes: count,
+    }),
+  ),
+  next_cursor: v.optional(count),
+});
+
 /** The `data` of each stream event, by event name. */
 export const StreamEventSchemas = {
   output: v.looseObject({ offset: count, bytes: count, text: v.optional(v.string()), data: v.optional(v.string()) }),

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { SupervisorError } from '../errors.js';
 import type { WaitCondition } from '../supervisor/output-wait.js';
+import { DEFAULT_GREP_OPTIONS, GREP_LIMITS, type GrepOptions } from '../supervisor/output-grep.js';
+import { compilePattern, type Pattern } from '../supervisor/pattern.js';
 import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from './schemas.js';
 
 /** Most bytes a cursor read (`delta`) returns in one response. */
@@ -15,8 +17,10 @@ const integerString = (min: number, max: number) =>
 /**
  * Query of `GET /{id}/output`. `wait=true` is the reference's (block until exit); any other
  * unknown `wait` value means no wait, as in the reference. procvisor adds `wait=exit|output|
- * match|quiet|input|port|http`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms`, `limit`, and for
- * the port waits `port` (1-65535), `path` (default `/`) and `status` (`200-399` by default).
+ * match|quiet|input|port|http`, `cursor`, `pattern`, `quiet_ms`, `timeout_ms`, `limit`, `grep`
+ * (with `context` and `max_matches`), `lines`, `omit_output`, and for the port waits `port`
+ * (1-65535), `path` (default `/`) and `status` (`200-399` by default). Patterns use RE2 syntax
+ * (linear-time matching).
  */
 export const OutputQuerySchema = v.object({
   wait: v.optional(v.string()),
@@ -38,7 +42,18 @@ export const OutputQuerySchema = v.object({
       v.check((range) => range.min <= range.max, 'the range must not be empty'),
     ),
   ),
+  grep: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATTERN_CHARS))),
+  context: v.optional(integerString(0, GREP_LIMITS.contextLines)),
+  max_matches: v.optional(integerString(1, GREP_LIMITS.maxMatches)),
+  omit_output: v.optional(v.picklist(['true', 'false'])),
+  lines: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}-\d{1,9}$/, 'must be FIRST-LAST, 1-based line numbers'))),
 });
+
+/** A grep read: the pattern and its bounds. */
+export interface GrepQuery {
+  pattern: Pattern;
+  options: GrepOptions;
+}
 
 export interface OutputQuery {
   /** What to wait for, or null for a snapshot. */
@@ -48,6 +63,12 @@ export interface OutputQuery {
   /** Return the bytes from this cursor on (`delta`). */
   cursor: number | null;
   limit: number;
+  /** Search the whole output for matching lines (`grep`), or null. */
+  grep: GrepQuery | null;
+  /** Lines to read (`lines=FIRST-LAST`, 1-based, inclusive), or null. */
+  lines: { first: number; last: number } | null;
+  /** Leave the head+tail `output` (and `truncated`) out of the answer (`omit_output=true`). */
+  omitOutput: boolean;
   /** True when any procvisor extension was used: the response then carries its extra fields. */
   extended: boolean;
 }
@@ -86,7 +107,7 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
       break;
     case 'match':
       if (q.pattern === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'pattern: required with wait=match' });
-      condition = { kind: 'match', cursor: cursor ?? 0, pattern: compile(q.pattern) };
+      condition = { kind: 'match', cursor: cursor ?? 0, pattern: compilePattern(q.pattern) };
       break;
     case 'quiet':
       if (q.quiet_ms === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'quiet_ms: required with wait=quiet' });
@@ -114,14 +135,22 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
     q.limit !== undefined ||
     q.port !== undefined ||
     q.path !== undefined ||
-    q.status !== undefined;
-  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, extended };
-}
-
-function compile(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern, 'm');
-  } catch (error) {
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: `pattern: ${(error as Error).message}` });
+    q.status !== undefined ||
+    q.grep !== undefined ||
+    q.omit_output !== undefined ||
+    q.lines !== undefined;
+  let lines: { first: number; last: number } | null = null;
+  if (q.lines !== undefined) {
+    const [first = 0, last = 0] = q.lines.split('-').map(Number);
+    if (first < 1 || last < first) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'lines: must be FIRST-LAST with 1 <= FIRST <= LAST' });
+    lines = { first, last };
   }
+  const grep =
+    q.grep === undefined
+      ? null
+      : {
+          pattern: compilePattern(q.grep, 'grep'),
+          options: { ...DEFAULT_GREP_OPTIONS, ...(q.context === undefined ? {} : { contextLines: q.context }), ...(q.max_matches === undefined ? {} : { maxMatches: q.max_matches }) },
+        };
+  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, grep, lines, omitOutput: q.omit_output === 'true', extended };
 }

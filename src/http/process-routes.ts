@@ -1,6 +1,8 @@
 import { Router } from '@koa/router';
 import { SupervisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
+import { grepOutput } from '../supervisor/output-grep.js';
+import { readLineRange } from '../supervisor/output-lines.js';
 import type { WaitResult } from '../supervisor/output-wait.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
@@ -27,7 +29,7 @@ export interface ProcessRouteDeps {
 /** The encoded output answer of each exited process (it never changes); gone with the record. */
 const encodedOutputs = new WeakMap<ProcessRecord, string>();
 
-const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, extended: false };
+const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, lines: null, omitOutput: false, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
 /** The process API, mounted at `/api/v0/processes`. Handlers are thin: parse, call, map. */
@@ -93,9 +95,17 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     return;
   }
   const output = record.snapshot.context.buffer;
-  const delta = query.cursor === null ? null : output.window.read(query.cursor, query.limit);
+  const grep = query.grep === null ? null : await whileConnected(ctx, (signal) => grepOutput(output, query.grep!.pattern, query.grep!.options, signal));
+  if (grep?.aborted) return;
+  const lines = query.lines === null ? null : await whileConnected(ctx, (signal) => readLineRange(output, query.lines!.first, query.lines!.last, undefined, signal));
+  if (lines?.aborted) return;
+  const delta = query.cursor === null ? null : output.read(query.cursor, query.limit);
+  const { output: text, truncated, ...status } = body;
   sendJson(ctx, 200, {
-    ...body,
+    ...(query.omitOutput ? {} : { output: text, ...(truncated ? { truncated } : {}) }),
+    ...status,
+    ...(grep ? { grep: grep.result } : {}),
+    ...(lines ? { lines: lines.result } : {}),
     ...(waited ? { wait_result: waited.result } : {}),
     ...(waited?.result === 'match' ? { match: waited.match } : {}),
     ...(waited?.result === 'http' ? { http_status: waited.httpStatus } : {}),
@@ -123,6 +133,25 @@ function checkWatchable(supervisor: Supervisor, record: ProcessRecord, query: Ou
     throw new SupervisorError('STDIN_NOT_OPEN', `Process ${quote(record.info.id)} was not started with stdin open.`, {
       detail: 'Only a process started with "stdin": true or "pty" can wait for input.',
     });
+  }
+}
+
+/** Runs a whole-output read (grep, line range), stopped (aborted: true, nothing sent) when the client goes away. */
+async function whileConnected<T>(ctx: RouteContext, read: (signal: AbortSignal) => Promise<T>): Promise<{ result: T; aborted: boolean }> {
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!ctx.res.writableFinished) abort.abort();
+  };
+  ctx.res.once('close', onClose);
+  try {
+    const result = await read(abort.signal);
+    if (abort.signal.aborted) {
+      ctx.respond = false;
+      ctx.status = 499;
+    }
+    return { result, aborted: abort.signal.aborted };
+  } finally {
+    ctx.res.off('close', onClose);
   }
 }
 

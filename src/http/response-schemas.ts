@@ -64,13 +64,24 @@ export const ProcessOutputSchema = v.strictObject({
 });
 
 /** `GET /{id}/output` with procvisor's wait and cursor parameters: the v0 body plus these. */
+export const GrepSchema = v.strictObject({
+  lines: v.array(v.strictObject({ line: integer, text: v.string(), match: v.boolean() })),
+  matches: integer,
+  more: v.boolean(),
+  scanned_bytes: integer,
+  gap_bytes: integer,
+});
+
 export const OutputResponseSchema = v.strictObject({
   ...ProcessOutputSchema.entries,
+  output: v.optional(v.pipe(v.string(), v.description('Absent with omit_output=true.'))),
   wait_result: v.optional(v.picklist(['exited', 'output', 'match', 'quiet', 'input', 'port', 'http', 'timeout'])),
   match: v.optional(v.strictObject({ text: v.string(), offset: integer })),
   http_status: v.optional(v.pipe(integer, v.description('The status the HTTP probe of wait=http got.'))),
   listening_ports: v.optional(v.pipe(v.array(integer), v.description('With wait=port or wait=http: the ports the group listens on.'))),
   delta: v.optional(v.strictObject({ cursor: integer, text: v.string(), gap_bytes: integer, has_more: v.boolean() })),
+  grep: v.optional(GrepSchema),
+  lines: v.optional(v.strictObject({ first: integer, last: integer, text: v.string(), more: v.boolean(), gap_bytes: integer })),
   next_cursor: v.optional(integer),
 });
 

@@ -49,7 +49,7 @@ export async function run(args: string[]): Promise<number> {
   const url = parsed.url ?? embedded?.url ?? '';
   const client = new ProcvisorClient({ url, ...(embedded ? { serverMaxWaitMs: config.maxWaitMs } : {}) });
   const shutdown = new AbortController();
-  const server = createMcpServer({ tools: createChatTools({ client }), version: PACKAGE_VERSION, log, signal: shutdown.signal });
+  const server = createMcpServer({ tools: createChatTools({ client, processInput: true }), version: PACKAGE_VERSION, log, signal: shutdown.signal });
 
   let stop: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (stop = resolve));

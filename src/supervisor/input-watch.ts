@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { promptLine } from './output-lines.js';
+import { promptLine } from './tail-lines.js';
 import type { ProcessProbe } from './process-probe.js';
 import type { ProcessRecord } from './process-record.js';
 

@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { HttpProbe } from './http-probe.js';
+import { scanStep, yieldToEventLoop } from './output-scan.js';
+import type { Pattern } from './pattern.js';
 import type { ProcessRecord } from './process-record.js';
 
 /** What a wait on a process waits for, besides its exit (which always ends a wait). */
@@ -7,8 +9,8 @@ export type WaitCondition =
   | { kind: 'exit' }
   /** Any byte past `cursor`. */
   | { kind: 'output'; cursor: number }
-  /** `pattern` matching the output from `cursor` on (searched in the stream window). */
-  | { kind: 'match'; cursor: number; pattern: RegExp }
+  /** `pattern` (RE2) matching the output from `cursor` on: the whole output (spill file), else the stream window. */
+  | { kind: 'match'; cursor: number; pattern: Pattern }
   /** No output for `quietMs`. */
   | { kind: 'quiet'; quietMs: number }
   /** The process waits for input (see InputWatch). */
@@ -37,10 +39,7 @@ export interface WaitOptions {
   httpProbe?: HttpProbe;
 }
 
-/** Bytes searched per match attempt at most: the newest output since the cursor, this much. */
-export const MAX_MATCH_SCAN_BYTES = 262_144;
-/** Longest text a match reports. */
-export const MAX_MATCH_TEXT_CHARS = 1024;
+export { MAX_MATCH_TEXT_CHARS } from './output-scan.js';
 
 /**
  * Waits until `condition` holds, the process exits (output drained), `timeoutMs` passes on
@@ -52,6 +51,7 @@ export function waitForCondition(record: ProcessRecord, condition: WaitCondition
   // The reference's wait: the record's own waiter (one timer, one listener; measured: thousands
   // of long polls are woken at once, so per-waiter work counts).
   if (condition.kind === 'exit') return record.waitForExit(options).then((outcome) => ({ result: outcome }));
+  if (condition.kind === 'match') return waitForMatch(record, condition, options);
   const output = record.snapshot.context.buffer;
   const immediate = check(record, condition, options.clock);
   if (immediate) return Promise.resolve(immediate);
@@ -80,7 +80,7 @@ export function waitForCondition(record: ProcessRecord, condition: WaitCondition
         if (outcome === 'exited') finish(check(record, condition, options.clock) ?? { result: 'exited' });
       })
       .catch((error: unknown) => record.log.error({ err: error }, 'exit wait failed'));
-    if (condition.kind === 'output' || condition.kind === 'match') {
+    if (condition.kind === 'output') {
       cleanups.push(
         output.subscribe(() => {
           const result = check(record, condition, options.clock);
@@ -154,21 +154,78 @@ function check(record: ProcessRecord, condition: WaitCondition, clock: Clock): W
       return output.totalBytes > condition.cursor ? { result: 'output' } : null;
     case 'quiet':
       return clock.now() - output.lastOutputAt >= condition.quietMs ? { result: 'quiet' } : null;
-    case 'match': {
-      const window = output.window;
-      const from = Math.max(condition.cursor, window.end - MAX_MATCH_SCAN_BYTES);
-      const read = window.read(from, MAX_MATCH_SCAN_BYTES);
-      if (read.data.length === 0) return null;
-      const text = read.data.toString('utf8');
-      condition.pattern.lastIndex = 0;
-      const found = condition.pattern.exec(text);
-      if (!found) return null;
-      // The byte offset of the match: the bytes of the text before it. (A read that starts in the
-      // middle of a UTF-8 character decodes that character as U+FFFD; the offset can then be off
-      // by up to two bytes.)
-      const offset = read.from + Buffer.byteLength(text.slice(0, found.index));
-      const matched = found[0].slice(0, MAX_MATCH_TEXT_CHARS);
-      return { result: 'match', match: { text: matched, offset } };
-    }
+    case 'match':
+      return null;
   }
+}
+
+/**
+ * A match wait: scans from the cursor over everything still readable (the spill file, then the
+ * window), one chunk per event-loop turn so a long catch-up never blocks other requests, then
+ * scans each new write where the last scan stopped (never the same bytes twice, except an
+ * unfinished last line). Ends on the match, the exit (after a last scan), the timeout or abort.
+ */
+function waitForMatch(record: ProcessRecord, condition: Extract<WaitCondition, { kind: 'match' }>, options: { timeoutMs: number; clock: Clock; signal?: AbortSignal }): Promise<WaitResult> {
+  const output = record.snapshot.context.buffer;
+  if (options.signal?.aborted) return Promise.resolve({ result: 'aborted' });
+  return new Promise<WaitResult>((resolve) => {
+    const cleanups: (() => void)[] = [];
+    let done = false;
+    let position = condition.cursor;
+    let scanning = false;
+    let dirty = true;
+    let exited = !record.running;
+    const finish = (result: WaitResult): void => {
+      if (done) return;
+      done = true;
+      for (const cleanup of cleanups) cleanup();
+      resolve(result);
+    };
+    const scan = async (): Promise<void> => {
+      if (scanning) return;
+      scanning = true;
+      try {
+        while (!done && dirty) {
+          dirty = false;
+          for (;;) {
+            const step = scanStep(output, condition.pattern, position);
+            position = step.next;
+            if (step.match) return finish({ result: 'match', match: { text: step.match.text, offset: step.match.offset } });
+            if (step.caughtUp) break;
+            await yieldToEventLoop();
+            if (done) return;
+          }
+        }
+        if (exited) finish({ result: 'exited' });
+      } finally {
+        scanning = false;
+      }
+    };
+    const kick = (): void => {
+      dirty = true;
+      scan().catch((error: unknown) => {
+        record.log.error({ err: error }, 'pattern scan failed');
+        finish({ result: 'exited' });
+      });
+    };
+    const onAbort = (): void => finish({ result: 'aborted' });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
+    const timer = options.clock.setTimeout(() => finish({ result: 'timeout' }), options.timeoutMs);
+    cleanups.push(() => options.clock.clearTimeout(timer));
+    if (!exited) {
+      const exitAbort = new AbortController();
+      cleanups.push(() => exitAbort.abort());
+      record
+        .waitForExit({ timeoutMs: options.timeoutMs, clock: options.clock, signal: exitAbort.signal })
+        .then((outcome) => {
+          if (outcome !== 'exited') return;
+          exited = true;
+          kick();
+        })
+        .catch((error: unknown) => record.log.error({ err: error }, 'exit wait failed'));
+      cleanups.push(output.subscribe(kick));
+    }
+    kick();
+  });
 }

@@ -1,5 +1,6 @@
 import { HeadTailBuffer, type HeadTailSizes, type RenderedOutput } from './head-tail-buffer.js';
-import { StreamWindow } from './stream-window.js';
+import type { OutputSpill } from './spill-store.js';
+import { StreamWindow, type WindowRead } from './stream-window.js';
 
 export interface ProcessOutputSizes extends HeadTailSizes {
   /** Bytes of recent output addressable by cursor while the process runs. */
@@ -29,6 +30,8 @@ export type OutputListener = (chunk: Buffer) => void;
 export class ProcessOutput {
   readonly headTail: HeadTailBuffer;
   readonly window: StreamWindow;
+  /** The whole output on disk (from offset 0, up to its limit), or null when spilling is off. */
+  readonly spill: OutputSpill | null;
 
   /**
    * The output of a process restored from durable state: its final rendering, and an empty
@@ -49,7 +52,9 @@ export class ProcessOutput {
     now: () => number,
     onListenerError: (error: unknown) => void,
     parts?: { headTail: HeadTailBuffer; window: StreamWindow },
+    spill: OutputSpill | null = null,
   ) {
+    this.spill = spill;
     this.sizes = { ...DEFAULT_OUTPUT_SIZES, ...sizes };
     this.now = now;
     this.onListenerError = onListenerError;
@@ -76,6 +81,7 @@ export class ProcessOutput {
     if (chunk.length === 0) return;
     this.headTail.write(chunk);
     this.window.write(chunk);
+    this.spill?.write(chunk);
     this.lastWriteAt = this.now();
     for (const listener of this.listeners) {
       try {
@@ -99,6 +105,21 @@ export class ProcessOutput {
     return this.window.read(from, maxBytes).data;
   }
 
+  /**
+   * Up to `maxBytes` bytes from `cursor` on, from memory when the stream window still holds
+   * them, else from the spill file: so every byte up to the spill's limit stays readable. A cursor
+   * older than both snaps forward and reports the gap, as a window read does.
+   */
+  read(cursor: number, maxBytes: number): WindowRead {
+    const spill = this.spill;
+    if (spill !== null && cursor < this.window.start && cursor < spill.end) {
+      const from = Math.max(0, cursor);
+      const data = spill.read(from, maxBytes);
+      return { data, from, to: from + data.length, gapBytes: 0 };
+    }
+    return this.window.read(cursor, maxBytes);
+  }
+
   render(): RenderedOutput {
     return this.headTail.render();
   }
@@ -110,6 +131,7 @@ export class ProcessOutput {
 
   /** At exit: renders the final head/tail once, shrinks the window, releases the Buffers. */
   freeze(): RenderedOutput {
+    this.spill?.seal();
     this.window.freeze(this.sizes.exitedStreamBytes);
     return this.headTail.freeze();
   }

@@ -12,7 +12,7 @@ import type { EndCause } from './exit-reason.js';
 import { httpGetStatus, type HttpProbe } from './http-probe.js';
 import { DEFAULT_INPUT_WATCH, InputWatch, type InputWatchSettings } from './input-watch.js';
 import { Listeners } from './listeners.js';
-import { lastLines } from './output-lines.js';
+import { lastLines } from './tail-lines.js';
 import { waitForCondition, type WaitCondition, type WaitResult } from './output-wait.js';
 import { DEFAULT_PORT_SCAN_MS, PortWatch, portsOf } from './port-watch.js';
 import { MAX_EVENT_HISTORY, ProcessEventLog } from './process-events.js';
@@ -23,6 +23,7 @@ import { processMachine } from './process-machine.js';
 import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
 import { ProcessRecord, stateName, type ProcessActor, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
 import type { ProcessStore, SavedProcess } from './process-store.js';
+import type { SpillStore } from './spill-store.js';
 import { restoredContext } from './restored-context.js';
 import { startFingerprint, type ChatIdentity, type StartRequest } from './start-request.js';
 import { resolveWorkdir } from './workdir.js';
@@ -82,6 +83,11 @@ export interface SupervisorOptions {
   maxEventHistory?: number;
   /** Sends the probes of `http` waits (default: a node:http GET). */
   httpProbe?: HttpProbe;
+  /**
+   * Where each process spills its whole output (bounded; see SpillStore), so pattern waits and
+   * grep reads cover all of it. Absent: only the head/tail and the stream window are kept.
+   */
+  spill?: SpillStore;
 }
 
 /** Counts for health checks, benchmarks and leak tests. */
@@ -123,6 +129,7 @@ export class Supervisor {
   private readonly settings: Settings;
   private readonly envHook: EnvHook | undefined;
   private readonly store: ProcessStore | null;
+  private readonly spill: SpillStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly clientTokens = new ClientTokens();
   private readonly started = new Listeners<ProcessRecord>();
@@ -144,6 +151,7 @@ export class Supervisor {
     this.groups = new ProcessGroups(options.spawner, options.log, options.groupWatchers ?? []);
     this.inspect = options.inspect;
     this.store = options.store ?? null;
+    this.spill = options.spill ?? null;
     this.envHook = options.envHook;
     this.settings = {
       buffer: { ...DEFAULT_OUTPUT_SIZES, ...options.buffer },
@@ -243,6 +251,7 @@ export class Supervisor {
     if (context.spawnError !== null || context.pid === null) {
       const reason = context.spawnError ?? `internal error: ${context.internalError ?? 'the process never ran'}`;
       this.records.delete(info.id);
+      context.buffer.spill?.delete();
       log.warn({ command: truncate(request.command), workdir: info.workdir, error: reason }, 'process failed to start');
       this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
       throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
@@ -277,7 +286,13 @@ export class Supervisor {
       },
       input: {
         request: { command: info.command, cwd: info.workdir, env, ...(request.stdin ? { stdin: true } : {}), ...(request.pty ? { pty: request.pty } : {}) },
-        buffer: new ProcessOutput(this.settings.buffer, () => this.clock.now(), (error) => log.error({ err: error }, 'an output listener failed')),
+        buffer: new ProcessOutput(
+          this.settings.buffer,
+          () => this.clock.now(),
+          (error) => log.error({ err: error }, 'an output listener failed'),
+          undefined,
+          this.spill?.create(info.id, log) ?? null,
+        ),
         drainTimeoutMs: this.settings.drainTimeoutMs,
         timeoutMs: info.timeoutMs,
         idleTimeoutMs: info.idleTimeoutMs,
@@ -479,6 +494,7 @@ export class Supervisor {
   private drop(record: ProcessRecord): void {
     this.records.delete(record.info.id);
     this.clientTokens.forget(record.info.id);
+    record.snapshot.context.buffer.spill?.delete();
     this.store?.dropped(record.info.id);
   }
 

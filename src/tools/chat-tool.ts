@@ -14,12 +14,17 @@ export interface ToolResponse {
 /** Per-call context: aborting `signal` cancels the call (the reference's tool ctx). */
 export interface ToolContext {
   signal?: AbortSignal | undefined;
+  /**
+   * The host's id of this tool call, when a retried call carries the same one: `execute` then
+   * derives its idempotency key from it, so a retry attaches instead of running twice.
+   */
+  callId?: string | undefined;
 }
 
 /** A JSON Schema (draft 2020-12 subset) describing a tool's input object. */
 export interface ToolInputSchema {
   type: 'object';
-  properties: Record<string, { type: 'string' | 'boolean'; description?: string; enum?: string[] }>;
+  properties: Record<string, { type: 'string' | 'boolean' | 'integer'; description?: string; enum?: string[]; minimum?: number }>;
   required?: string[];
 }
 

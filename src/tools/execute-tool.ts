@@ -4,6 +4,7 @@ import { errorText, neverRejects, resolveClient, toolError, toolText, type ChatT
 import { withDeadline } from './deadline.js';
 import { encodeExecuteResult, errorResult } from './execute-result.js';
 import { executeEnvironment } from './execute-environment.js';
+import { callClientToken, runExecuteExtended } from './execute-extended.js';
 import { fileDumpNote } from './file-dump-note.js';
 import { GoDurationError, fromMilliseconds, parseGoDuration, toTimerMs, type GoDuration } from './go-duration.js';
 import { goQuote } from './go-quote.js';
@@ -28,6 +29,10 @@ const ExecuteArgsSchema = v.object({
   timeout: v.nullish(v.string()),
   workdir: v.nullish(v.string()),
   run_in_background: v.nullish(v.boolean()),
+  wait_for: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
+  lifetime: v.nullish(v.string()),
+  stdin: v.nullish(v.boolean()),
+  idempotency_key: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
 });
 
 type ExecuteArgs = v.InferOutput<typeof ExecuteArgsSchema>;
@@ -38,7 +43,10 @@ const DESCRIPTION =
   'A command still running at the timeout keeps running, and the response carries a background_process_id: ' +
   'call process_output with it to re-attach and wait for the result. ' +
   'Set run_in_background=true for processes that keep running (dev servers, file watchers) or to do other work meanwhile. ' +
-  "Never background with the shell's '&'.";
+  "Never background with the shell's '&'. " +
+  'Optional: wait_for returns as soon as the output matches a pattern (dev servers: one call, at readiness); lifetime ends a command that may run away; ' +
+  'stdin keeps input open for process_input (prompts); idempotency_key makes a retried call return the first run instead of running twice. ' +
+  'Those results carry a cursor: pass it to process_output as since to get only newer output.';
 
 /**
  * The `execute` tool: runs a command through the agent and waits for it in the foreground (or
@@ -74,16 +82,34 @@ export function createExecuteTool(options: ExecuteToolOptions): ChatTool {
             'while a command runs, and read the result later with process_output. When you need the result before going on, prefer the ' +
             "foreground with a longer timeout. Do NOT background with the shell's '&': it does not work properly. Use this parameter instead.",
         },
+        wait_for: {
+          type: 'string',
+          description:
+            'Return as soon as the output matches this pattern (RE2 syntax, e.g. "ready on|listening", "^error"), instead of waiting for the exit; ' +
+            'the process keeps running. For dev servers and watchers: one call that returns at readiness. Bounded by timeout.',
+        },
+        lifetime: {
+          type: 'string',
+          description: "End the process (SIGTERM, then SIGKILL) after this long, e.g. '2m'. For commands that may run away; the timeout only stops waiting.",
+        },
+        stdin: {
+          type: 'boolean',
+          description: 'Keep stdin open so process_input can answer prompts (combine with wait_for on the prompt text).',
+        },
+        idempotency_key: {
+          type: 'string',
+          description: 'Any unique string for this run. Repeat it when you retry a call whose result you did not get: the retry returns that process instead of running the command twice.',
+        },
       },
       required: ['command'],
     },
     run(input, context = {}) {
-      return neverRejects(() => runExecute(options, input, context.signal));
+      return neverRejects(() => runExecute(options, input, context.signal, context.callId));
     },
   };
 }
 
-async function runExecute(options: ExecuteToolOptions, input: unknown, signal: AbortSignal | undefined): Promise<ToolResponse> {
+async function runExecute(options: ExecuteToolOptions, input: unknown, signal: AbortSignal | undefined, callId: string | undefined): Promise<ToolResponse> {
   const parsed = parseToolInput(ExecuteArgsSchema, input);
   if (!parsed.ok) return parsed.response;
   const args = parsed.value;
@@ -92,7 +118,8 @@ async function runExecute(options: ExecuteToolOptions, input: unknown, signal: A
   const api = resolved.value;
   if (args.command === '') return toolError('command is required');
   const { command, background } = promoteTrailingAmpersand(args.command, args.run_in_background === true);
-  if (background) return runInBackground(api, command, args, signal);
+  const extended = args.wait_for != null || args.lifetime != null || args.stdin === true || args.idempotency_key != null;
+  if (background && !extended) return runInBackground(api, command, args, signal, callId);
   let timeout = fromMilliseconds(options.defaultTimeoutMs !== undefined && options.defaultTimeoutMs > 0 ? options.defaultTimeoutMs : DEFAULT_EXECUTE_TIMEOUT_MS);
   if (args.timeout != null) {
     try {
@@ -102,16 +129,39 @@ async function runExecute(options: ExecuteToolOptions, input: unknown, signal: A
       return toolError(`invalid timeout ${goQuote(args.timeout)}: ${error.message}`);
     }
   }
-  return runInForeground(api, command, args, timeout, signal);
+  if (!extended) return runInForeground(api, command, args, timeout, signal, callId);
+  let lifetimeMs: number | null = null;
+  if (args.lifetime != null) {
+    try {
+      lifetimeMs = toTimerMs(parseGoDuration(args.lifetime));
+    } catch (error) {
+      if (!(error instanceof GoDurationError)) throw error;
+      return toolError(`invalid lifetime ${goQuote(args.lifetime)}: ${error.message}`);
+    }
+    if (lifetimeMs <= 0) return toolError(`invalid lifetime ${goQuote(args.lifetime)}: must be positive`);
+  }
+  return runExecuteExtended(
+    api,
+    { command, workdir: args.workdir ?? undefined, background, timeout },
+    { waitFor: args.wait_for ?? null, lifetimeMs, stdin: args.stdin === true, idempotencyKey: args.idempotency_key ?? callId ?? null },
+    signal,
+  );
 }
 
-function startRequest(command: string, args: ExecuteArgs, background: boolean): StartProcessRequest {
-  return { command, ...(args.workdir ? { workdir: args.workdir } : {}), env: executeEnvironment(), background };
+/** The reference's start request; a host-given call id adds a client token (a retried call attaches, results unchanged). */
+function startRequest(command: string, args: ExecuteArgs, background: boolean, callId: string | undefined): StartProcessRequest {
+  return {
+    command,
+    ...(args.workdir ? { workdir: args.workdir } : {}),
+    env: executeEnvironment(),
+    background,
+    ...(callId === undefined ? {} : { client_token: callClientToken(callId, command, args.workdir ?? undefined) }),
+  };
 }
 
-async function runInBackground(api: ProcessApi, command: string, args: ExecuteArgs, signal: AbortSignal | undefined): Promise<ToolResponse> {
+async function runInBackground(api: ProcessApi, command: string, args: ExecuteArgs, signal: AbortSignal | undefined, callId: string | undefined): Promise<ToolResponse> {
   try {
-    const started = await api.startProcess(startRequest(command, args, true), { signal });
+    const started = await api.startProcess(startRequest(command, args, true, callId), { signal });
     return toolText(encodeExecuteResult({ success: true, exit_code: 0, wall_duration_ms: 0, background_process_id: started.id }));
   } catch (error) {
     return toolText(errorResult(withShellGuidance(`start background process: ${errorText(error)}`)));
@@ -124,6 +174,7 @@ async function runInForeground(
   args: ExecuteArgs,
   timeout: GoDuration,
   signal: AbortSignal | undefined,
+  callId: string | undefined,
 ): Promise<ToolResponse> {
   // The start request runs under the command's deadline too, as in the reference: a zero or
   // negative timeout therefore fails the start.
@@ -132,7 +183,7 @@ async function runInForeground(
   try {
     let processId: string;
     try {
-      processId = (await api.startProcess(startRequest(command, args, false), { signal: deadline.signal })).id;
+      processId = (await api.startProcess(startRequest(command, args, false, callId), { signal: deadline.signal })).id;
     } catch (error) {
       return toolText(errorResult(withShellGuidance(`start process: ${errorText(error)}`)));
     }

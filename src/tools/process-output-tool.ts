@@ -5,6 +5,7 @@ import { withDeadline } from './deadline.js';
 import { encodeExecuteResult, errorResult, outputResult } from './execute-result.js';
 import { GoDurationError, fromMilliseconds, parseGoDuration, toTimerMs } from './go-duration.js';
 import { goQuote } from './go-quote.js';
+import { runProcessOutputExtended } from './process-output-extended.js';
 import { parseToolInput } from './tool-input.js';
 import { SNAPSHOT_TIMEOUT_MS } from './wait-for-process.js';
 
@@ -15,13 +16,17 @@ export const DEFAULT_PROCESS_OUTPUT_TIMEOUT_MS = 10_000;
 const ProcessOutputArgsSchema = v.object({
   process_id: v.nullish(v.string(), ''),
   wait_timeout: v.nullish(v.string()),
+  since: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  grep: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
+  wait_for: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
 });
 
 const DESCRIPTION =
   'Get the output of a tracked process by its ID: the process_id from execute with run_in_background=true, or the ' +
   "background_process_id of an execute that timed out. Blocks up to 10s for the process to exit, then returns its output and exit_code; " +
   "a process still running by then gives its output so far. wait_timeout overrides the 10s wait (e.g. '30s', or '0s' for an " +
-  'immediate snapshot without waiting).';
+  'immediate snapshot without waiting). Optional: since (a cursor from an earlier result) returns only newer output; grep searches the whole output ' +
+  'for a pattern and returns the matching lines with line numbers; wait_for returns as soon as the output matches.';
 
 /**
  * The `process_output` tool: blocks up to `wait_timeout` (10 s; `0s` or less = snapshot) for the
@@ -40,6 +45,19 @@ export function createProcessOutputTool(options: { client: ClientSource | undefi
         wait_timeout: {
           type: 'string',
           description: "Overrides the default 10s wait. The call blocks until the process exits or this time passes. '0s' returns a snapshot at once without waiting.",
+        },
+        since: {
+          type: 'integer',
+          minimum: 0,
+          description: 'The cursor of an earlier result: return only the output after it (for progress checks: nothing is repeated).',
+        },
+        grep: {
+          type: 'string',
+          description: 'A pattern (RE2 syntax) searched over the whole output, however long: returns the matching lines with line numbers and 2 lines of context (at most 20 matches), plus the status and exit code. Waits for the exit first, like without grep (wait_timeout; \'0s\' greps at once).',
+        },
+        wait_for: {
+          type: 'string',
+          description: 'Return as soon as the output after since (or from the start) matches this pattern (RE2 syntax), or the process exits; bounded by wait_timeout.',
         },
       },
       required: ['process_id'],
@@ -68,6 +86,10 @@ async function runProcessOutput(source: ClientSource | undefined, input: unknown
       if (!(error instanceof GoDurationError)) throw error;
       return toolError(`invalid wait_timeout ${goQuote(args.wait_timeout)}: ${error.message}`);
     }
+  }
+  if (args.since != null || args.grep != null || args.wait_for != null) {
+    const waitMs = timeout > 0n ? toTimerMs(timeout) : 0;
+    return runProcessOutputExtended(api, args.process_id, { since: args.since ?? null, grep: args.grep ?? null, waitFor: args.wait_for ?? null }, waitMs, signal);
   }
   const wait = timeout > 0n;
   const deadline = wait ? withDeadline(signal, toTimerMs(timeout)) : null;

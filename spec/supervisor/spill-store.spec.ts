@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { SpillStore } from '../../src/supervisor/spill-store.js';
+import { createLogSink } from '../helpers/log-sink.js';
+
+describe('SpillStore', () => {
+  const { log } = createLogSink('silent');
+
+  it('keeps the whole output of a process in a file readable by offset, and deletes it with its bytes', () => {
+    const store = new SpillStore({ dataDir: null, log });
+    const spill = store.create('a', log)!;
+    spill.write(Buffer.from('hello '));
+    spill.write(Buffer.from('world'));
+    expect(spill.read(0, 100).toString()).to.equal('hello world');
+    expect(spill.read(6, 3).toString()).to.equal('wor');
+    expect(store.bytes).to.equal(11);
+    spill.seal();
+    expect(spill.read(6, 100).toString()).to.equal('world');
+    spill.delete();
+    expect(store.bytes).to.equal(0);
+    expect(spill.read(0, 100).length).to.equal(0);
+    store.close();
+  });
+
+  it('stops at the per-process limit, keeping a prefix', () => {
+    const store = new SpillStore({ dataDir: null, limits: { maxBytesPerProcess: 8 }, log });
+    const spill = store.create('a', log)!;
+    spill.write(Buffer.from('12345'));
+    spill.write(Buffer.from('6789'));
+    spill.write(Buffer.from('0'));
+    expect(spill.end).to.equal(5);
+    expect(spill.stopped).to.equal('process_limit');
+    spill.delete();
+    store.close();
+  });
+
+  it('stops a process that would pass the total limit', () => {
+    const store = new SpillStore({ dataDir: null, limits: { maxBytesTotal: 10 }, log });
+    const a = store.create('a', log)!;
+    const b = store.create('b', log)!;
+    a.write(Buffer.alloc(8));
+    b.write(Buffer.alloc(4));
+    expect(b.stopped).to.equal('total_limit');
+    a.delete();
+    const c = store.create('c', log)!;
+    c.write(Buffer.alloc(4));
+    expect(c.end).to.equal(4);
+    store.close();
+  });
+
+  it('uses a private 0700 temporary directory and removes it at close', () => {
+    const store = new SpillStore({ dataDir: null, log });
+    const spill = store.create('x', log)!;
+    spill.write(Buffer.from('x'));
+    const dir = join(tmpdir(), readdirSync(tmpdir()).find((name) => name.startsWith('procvisor-output-') && existsSync(join(tmpdir(), name, 'x.out')))!);
+    expect(statSync(dir).mode & 0o777).to.equal(0o700);
+    expect(statSync(join(dir, 'x.out')).mode & 0o777).to.equal(0o600);
+    store.close();
+    expect(existsSync(dir)).to.equal(false);
+  });
+
+  it('spills under dataDir/output, clearing files of a previous run', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const first = new SpillStore({ dataDir, log });
+    first.create('old', log)!.write(Buffer.from('x'));
+    first.close();
+    expect(existsSync(join(dataDir, 'output', 'old.out'))).to.equal(true);
+    const second = new SpillStore({ dataDir, log });
+    expect(readdirSync(join(dataDir, 'output'))).to.deep.equal([]);
+    expect(statSync(join(dataDir, 'output')).mode & 0o777).to.equal(0o700);
+    second.close();
+  });
+});

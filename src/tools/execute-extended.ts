@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import type { ProcessApi, StartProcessRequest } from '../client/process-api.js';
+import { errorText, toolError, toolText, type ToolResponse } from './chat-tool.js';
+import { executeEnvironment } from './execute-environment.js';
+import { formatGoDuration, type GoDuration, toTimerMs } from './go-duration.js';
+import { encodeProcessResult, outcomeResult } from './process-result.js';
+import { withShellGuidance } from './shell-guidance.js';
+import { waitAndCollect, type ReturnWhen } from './tool-wait.js';
+
+/** procvisor's execute arguments (any of them set means the extended path). */
+export interface ExecuteExtras {
+  waitFor: string | null;
+  /** Ends the process after this long (ms), running or not waited for. */
+  lifetimeMs: number | null;
+  stdin: boolean;
+  /** The key a retry of this call repeats (the model's `idempotency_key`, or the host's call id). */
+  idempotencyKey: string | null;
+}
+
+export const NEEDS_PROCVISOR = 'wait_for, lifetime, stdin, since, grep and process_input need a procvisor agent (this agent has only the reference API)';
+
+/**
+ * The client token of a call: the key and what the call runs, hashed, so a retried call
+ * (same key, same command) attaches to the process the first one started, and a key reused for
+ * another command starts that command.
+ */
+export function callClientToken(key: string, command: string, workdir: string | undefined): string {
+  return `tool-${createHash('sha256').update(`${key}\0${command}\0${workdir ?? ''}`).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * `execute` with procvisor's arguments: starts (or, on a retry, attaches), then returns as soon
+ * as the output matches `wait_for`, the process exits, or `timeout` passes, whichever is first;
+ * the process keeps running after a match or a timeout (until its `lifetime`). The result has
+ * only bytes [0, cursor) of the output, cut in the middle when over 32 KiB.
+ */
+export async function runExecuteExtended(
+  api: ProcessApi,
+  request: { command: string; workdir: string | undefined; background: boolean; timeout: GoDuration },
+  extras: ExecuteExtras,
+  signal: AbortSignal | undefined,
+): Promise<ToolResponse> {
+  const readOutput = api.readOutput?.bind(api);
+  if (readOutput === undefined) return toolError(NEEDS_PROCVISOR);
+  const startedAt = performance.now();
+  const start: StartProcessRequest = {
+    command: request.command,
+    ...(request.workdir ? { workdir: request.workdir } : {}),
+    env: executeEnvironment(),
+    background: request.background,
+    ...(extras.stdin ? { stdin: true } : {}),
+    ...(extras.lifetimeMs !== null ? { timeout_ms: extras.lifetimeMs } : {}),
+    ...(extras.idempotencyKey !== null ? { client_token: callClientToken(extras.idempotencyKey, request.command, request.workdir) } : {}),
+  };
+  let id: string;
+  let attached: boolean;
+  try {
+    const started = await api.startProcess(start, { signal });
+    id = started.id;
+    attached = started.attached === true;
+  } catch (error) {
+    return toolText(encodeProcessResult({ success: false, running: false, wall_duration_ms: 0, cursor: 0, error: withShellGuidance(`start process: ${errorText(error)}`) }));
+  }
+  if (request.background && extras.waitFor === null) {
+    return toolText(encodeProcessResult({ success: true, running: true, wall_duration_ms: 0, cursor: 0, process_id: id, ...(attached ? { attached: true } : {}) }));
+  }
+  const when: ReturnWhen = extras.waitFor === null ? { kind: 'exit' } : { kind: 'match', pattern: extras.waitFor };
+  try {
+    const outcome = await waitAndCollect({ readOutput }, id, when, 0, toTimerMs(request.timeout), signal);
+    const result = outcomeResult(outcome, id, performance.now() - startedAt);
+    if (attached) result.attached = true;
+    if (outcome.status.running) {
+      if (outcome.reason === 'timeout') result.error = `command timed out after ${formatGoDuration(request.timeout)}; it keeps running`;
+      result.note = `the process keeps running${extras.lifetimeMs !== null ? ' until its lifetime ends' : ''}: process_output with since=${result.cursor} gives what follows`;
+    }
+    return toolText(encodeProcessResult(result));
+  } catch (error) {
+    return toolText(encodeProcessResult({ success: false, running: true, wall_duration_ms: Math.floor(performance.now() - startedAt), cursor: 0, process_id: id, error: `get process output: ${errorText(error)}; use process_output with ID ${id} to retry` }));
+  }
+}
