@@ -60,6 +60,12 @@ export const ConfigSchema = v.object({
   shutdownGraceMs: nonNegativeInt,
   /** SIGTERM → SIGKILL grace when a lifetime or idle timeout ends a process. */
   killGraceMs: nonNegativeInt,
+  /**
+   * Which implementation starts pipe processes: `auto` (the native posix_spawn addon when it is
+   * built and the kernel has pidfd_open, else child_process, logged once at start-up), `native`
+   * (refuse to start without it) or `node` (child_process). Terminals always use node-pty.
+   */
+  spawner: v.picklist(['auto', 'native', 'node']),
   /** Give children an OOM score adjustment and niceness (Linux), like the reference's agent-exec. */
   processPriority: v.boolean(),
   /** null: 0 if the service's own is negative, 1000 if it is ≥ 998, else 998. */

@@ -9,7 +9,7 @@ import type { StatelyInspector } from './inspect/stately-inspector.js';
 import type { Logger } from './logger.js';
 import { listen } from './ops/listen.js';
 import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
-import { createProcessSpawner } from './spawn/process-spawner.js';
+import { choosePipeSpawner, createProcessSpawner } from './spawn/process-spawner.js';
 import { defaultPriority } from './spawn/priority.js';
 import { DurableStore } from './store/durable-store.js';
 import { openDatabase } from './store/open-database.js';
@@ -62,6 +62,8 @@ function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
   assertSafeExposure(config);
+  // Before anything is opened: a `spawner: "native"` that cannot load refuses to start.
+  const spawner = deps.spawner ?? createServiceSpawner(config, log);
   const clock = deps.clock ?? realClock;
   // Durable state (dataDir set): exited processes, client tokens and chat paths survive restarts.
   const store = config.dataDir === null ? null : new DurableStore(openDatabase(config.dataDir, log), {
@@ -73,7 +75,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   // Off by default, and then nothing of the inspector is even loaded.
   const stately = config.inspectorUrl === null ? null : await startStatelyInspector(config.inspectorUrl, log);
   const supervisor = new Supervisor({
-    spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
+    spawner,
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.envHook ? { envHook: deps.envHook } : {}),
@@ -185,6 +187,15 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     return closing;
   };
   return { supervisor, server, gitWatch, metrics, url, close };
+}
+
+/** The configured spawner; says once which pipe spawner runs, and why it is not the native one. */
+function createServiceSpawner(config: Config, log: Logger): Spawner {
+  const priority = config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null;
+  const pipes = choosePipeSpawner(config.spawner, { priority });
+  if (pipes.fallbackReason !== null) log.warn({ spawner: pipes.kind, reason: pipes.fallbackReason }, 'native spawner unavailable; using child_process');
+  else log.info({ spawner: pipes.kind }, 'pipe spawner selected');
+  return createProcessSpawner({ priority, pipes: pipes.spawner });
 }
 
 async function startStatelyInspector(url: string, log: Logger): Promise<StatelyInspector> {
