@@ -3,23 +3,25 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,engine)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
  * The service runs in its own process (bench/serve.ts, LOG_LEVEL=warn unless set), as do the
  * floor servers (bench/floors.ts); loads and raw-spawn floors run in this process. Loopback only.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { ServerChild, terminateAllChildren } from './lib/children.js';
 import type { MeasureContext, Row } from './lib/report.js';
 import { nowMs, table } from './lib/stats.js';
+import { measureEngine } from './measure/engine.js';
 import { measureHttp } from './measure/http-load.js';
 import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
 import { measureRecords } from './measure/records.js';
 import { measureSpawn } from './measure/spawn.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'engine'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -59,6 +61,7 @@ function printSummary(): void {
   const body = rows.map((r) => [r.measurement, r.metric, r.floor, r.service, r.ratio, r.target, r.met === null ? '-' : r.met ? 'MET' : 'MISSED']);
   process.stdout.write(`${table(['measurement', 'metric', 'floor', 'service', 'ratio', 'target', 'result'], body)}\n`);
   for (const failure of failures) process.stdout.write(`FAILED ${failure}\n`);
+  process.stdout.write(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 }
 
 async function main(): Promise<void> {
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
     );
   }, options.timeLimitSec * 1000);
   process.stdout.write(`procvisor bench: node ${process.version}, pid ${process.pid}, measurements ${[...options.only].join(', ')}${q ? ' (quick)' : ''}\n`);
+  // The machine's load with the numbers: ratios are same-run, but absolute times are not comparable across loads.
+  process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cpus\n`);
 
   const context = (budgetSec: number, normalRounds: number, quickRounds: number): MeasureContext => ({
     until: nowMs() + budgetSec * 1000,
@@ -119,6 +124,8 @@ async function main(): Promise<void> {
       await Promise.all([empty.stop(), full.stop()]);
     }
   }
+
+  await attempt('engine', () => measureEngine(context(60, 3, 2), { slotMs: q ? 400 : 800, bigMiB: 1024 }));
 
   clearTimeout(deadline);
   printSummary();
