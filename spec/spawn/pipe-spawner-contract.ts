@@ -209,6 +209,17 @@ export function pipeSpawnerContract(getSpawner: () => Spawner, traits: { closesI
     expect(text(r).trim()).to.equal('100002');
   });
 
+  it('closes every fd it opened in the service once its children closed', async () => {
+    const count = (): number => readdirSync('/proc/self/fd').length;
+    const before = count();
+    const runs = Array.from({ length: 10 }, (_, i) => run(i % 2 === 0 ? 'echo x' : 'cat', { stdin: i % 2 === 1 }));
+    for (const r of runs.filter((_, i) => i % 2 === 1)) r.handle.write(Buffer.from('y'), true, () => undefined);
+    await Promise.all(runs.map((r) => r.ended));
+    // Sockets close their fd on a later tick than 'close' may be reported.
+    await waitUntil(() => count() <= before, 'the fds to be closed');
+    expect(count()).to.be.at.most(before);
+  });
+
   it('leaves no process behind after these specs', () => {
     let out: string;
     try {
