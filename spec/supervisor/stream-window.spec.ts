@@ -64,4 +64,24 @@ describe('StreamWindow', () => {
     expect(w.end).to.equal(9);
     expect(w.read(5, 10).data.length).to.equal(0);
   });
+
+  it('shares the suffix that a given string holds verbatim, and reads stay exact across the split', () => {
+    const w = new StreamWindow(64);
+    const bytes = Buffer.from('0123456789abcdefghij');
+    w.write(bytes);
+    // The rendering kept only "...fghij" verbatim (as a tail after a marker).
+    w.freeze(15, '[cut]\nfghij');
+    expect(w.start).to.equal(5);
+    expect(w.read(0, 100).data.toString()).to.equal('56789abcdefghij');
+    expect(w.read(12, 5).data.toString()).to.equal('cdefg');
+    expect(w.read(16, 2).data.toString()).to.equal('gh');
+  });
+
+  it('shares nothing the string does not hold byte for byte (UTF-8 decoded, non-latin1)', () => {
+    const w = new StreamWindow(64);
+    const bytes = Buffer.from('naïve €uro');
+    w.write(bytes);
+    w.freeze(64, bytes.toString('utf8'));
+    expect(w.read(0, 100).data.equals(bytes)).to.equal(true);
+  });
 });

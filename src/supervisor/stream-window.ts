@@ -23,7 +23,11 @@ export class StreamWindow {
   private endOffset = 0;
   /** Bytes currently held (≤ ring length). */
   private held = 0;
-  private frozen: { start: number; text: string } | null = null;
+  /**
+   * After freeze: the kept bytes as latin1 text, in two parts: `own`, then `shared`, a slice of
+   * a string held anyway (the rendered output), which V8 does not copy.
+   */
+  private frozen: { start: number; own: string; shared: string } | null = null;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -33,7 +37,7 @@ export class StreamWindow {
   static restoredEmpty(end: number): StreamWindow {
     const window = new StreamWindow(0);
     window.endOffset = end;
-    window.frozen = { start: end, text: '' };
+    window.frozen = { start: end, own: '', shared: '' };
     return window;
   }
 
@@ -104,9 +108,10 @@ export class StreamWindow {
     const start = this.start;
     const from = Math.min(Math.max(cursor, start), this.endOffset);
     const gapBytes = Math.max(0, Math.min(start, this.endOffset) - Math.max(cursor, 0));
-    const to = Math.min(this.endOffset, from + maxBytes, this.frozen ? this.frozen.start + this.frozen.text.length : this.endOffset);
+    const frozen = this.frozen;
+    const to = Math.min(this.endOffset, from + maxBytes, frozen ? frozen.start + frozen.own.length + frozen.shared.length : this.endOffset);
     if (to <= from) return { data: Buffer.alloc(0), from, to: from, gapBytes };
-    const data = this.frozen ? Buffer.from(this.frozen.text.slice(from - this.frozen.start, to - this.frozen.start), 'latin1') : this.copyRange(from, to);
+    const data = frozen ? readFrozen(frozen, from - frozen.start, to - frozen.start) : this.copyRange(from, to);
     return { data, from, to, gapBytes };
   }
 
@@ -114,16 +119,40 @@ export class StreamWindow {
   release(): void {
     this.ring = null;
     this.held = 0;
-    this.frozen = { start: this.endOffset, text: '' };
+    this.frozen = { start: this.endOffset, own: '', shared: '' };
   }
 
-  /** Keeps only the last `keepBytes` bytes, as a string, and releases the Buffer. Idempotent. */
-  freeze(keepBytes: number): void {
+  /**
+   * Keeps only the last `keepBytes` bytes, as a string, and releases the Buffer. Idempotent.
+   * `sharing` is a string the caller holds anyway (the rendered output): the longest suffix of it
+   * whose latin1 bytes are the window's last bytes is kept as a slice of it, not as a copy (for
+   * an output the head/tail rendering keeps whole, that is the whole window). Checked byte by
+   * byte, so reads stay exact whatever the rendering did (line cuts, UTF-8 decoding).
+   */
+  freeze(keepBytes: number, sharing = ''): void {
     if (this.frozen) return;
     const keep = Math.min(keepBytes, this.held);
     const from = this.endOffset - keep;
-    this.frozen = { start: from, text: keep > 0 ? this.copyRange(from, this.endOffset).toString('latin1') : '' };
+    const bytes = keep > 0 ? this.copyRange(from, this.endOffset) : Buffer.alloc(0);
+    const shared = matchingSuffix(bytes, sharing);
+    this.frozen = { start: from, own: bytes.toString('latin1', 0, keep - shared), shared: shared > 0 ? sharing.slice(sharing.length - shared) : '' };
     this.ring = null;
     this.held = keep;
   }
+}
+
+/** Bytes `[a, b)` of a frozen window (offsets relative to its start). */
+function readFrozen(frozen: { own: string; shared: string }, a: number, b: number): Buffer {
+  const split = frozen.own.length;
+  if (b <= split) return Buffer.from(frozen.own.slice(a, b), 'latin1');
+  if (a >= split) return Buffer.from(frozen.shared.slice(a - split, b - split), 'latin1');
+  return Buffer.concat([Buffer.from(frozen.own.slice(a), 'latin1'), Buffer.from(frozen.shared.slice(0, b - split), 'latin1')]);
+}
+
+/** How many trailing chars of `text` are, as latin1, exactly the trailing bytes of `bytes`. */
+function matchingSuffix(bytes: Buffer, text: string): number {
+  const max = Math.min(bytes.length, text.length);
+  let n = 0;
+  while (n < max && text.charCodeAt(text.length - 1 - n) === bytes[bytes.length - 1 - n]) n++;
+  return n;
 }
