@@ -84,4 +84,23 @@ describe('StreamWindow', () => {
     w.freeze(64, bytes.toString('utf8'));
     expect(w.read(0, 100).data.equals(bytes)).to.equal(true);
   });
+
+  it('shares both ends of a window that starts at offset 0 and copies only the omitted middle', () => {
+    const w = new StreamWindow(64);
+    const bytes = Buffer.from('0123456789abcdefghij');
+    w.write(bytes);
+    w.freeze(64, '01234\n... [omitted] ...\nfghij');
+    expect(w.read(0, 100).data.equals(bytes)).to.equal(true);
+    for (let a = 0; a < bytes.length; a++) {
+      for (let b = a + 1; b <= bytes.length; b++) expect(w.read(a, b - a).data.toString()).to.equal(bytes.toString('latin1', a, b));
+    }
+  });
+
+  it('shares a whole short output the rendering keeps verbatim', () => {
+    const w = new StreamWindow(64);
+    w.write(Buffer.from('all of it\n'));
+    w.freeze(64, 'all of it\n');
+    expect(w.read(0, 100).data.toString()).to.equal('all of it\n');
+    expect(w.read(4, 2).data.toString()).to.equal('of');
+  });
 });
