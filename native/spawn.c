@@ -107,7 +107,11 @@ static void on_pidfd_readable(uv_poll_t *poll, int status, int events) {
   int r;
   do r = waitid(P_PID, (id_t)w->pid, &info, WEXITED | WNOHANG);
   while (r == -1 && errno == EINTR);
-  if (status == 0 && r == 0 && info.si_pid == 0) return; /* not yet */
+  if (r == 0 && info.si_pid == 0) {
+    /* Not exited yet: a spurious wake-up, or a poll error (libuv stopped the poll): watch on. */
+    if (status < 0) uv_poll_start(poll, UV_READABLE, on_pidfd_readable);
+    return;
+  }
   int code = -1, sig = -1;
   if (r == 0 && info.si_code == CLD_EXITED) code = info.si_status;
   else if (r == 0) sig = info.si_status;
