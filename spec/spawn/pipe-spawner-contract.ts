@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { groupAlive, signalGroup } from '../../src/spawn/signals.js';
 import type { SpawnRequest, Spawner } from '../../src/spawn/spawner.js';
@@ -109,6 +110,13 @@ export function pipeSpawnerContract(getSpawner: () => Spawner, traits: { closesI
     const r = run('true', { cwd: '/definitely/not/here' });
     expect(await r.ended).to.equal('failed');
     expect(r.events).to.deep.equal(['failed: chdir /definitely/not/here: no such file or directory']);
+  });
+
+  it('reports a working directory that is a file', async () => {
+    const file = fileURLToPath(import.meta.url);
+    const r = run('true', { cwd: file });
+    expect(await r.ended).to.equal('failed');
+    expect(r.events).to.deep.equal([`failed: chdir ${file}: not a directory`]);
   });
 
   it('reports a missing sh the way the reference does', async () => {
