@@ -3,7 +3,7 @@
  * service under test in the same run and reports service/floor ratios; see bench/README.md.
  *
  *   npm run bench                              # everything, ~4-5 minutes
- *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,durable,sentinel,watch,economy,patterns)
+ *   npm run bench -- --only=spawn,http         # some measurements (spawn,output,http,longpoll,records,engine,durable,sentinel,watch,economy,patterns)
  *   npm run bench -- --quick                   # smaller sizes, fewer rounds (~1.5 minutes)
  *   npm run bench -- --rounds=5 --time-limit=600
  *
@@ -11,13 +11,14 @@
  * floor servers (bench/floors.ts); loads and raw-spawn floors run in this process. Loopback only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerChild, terminateAllChildren } from './lib/children.js';
 import type { MeasureContext, Row } from './lib/report.js';
 import { nowMs, table } from './lib/stats.js';
 import { measureDurable } from './measure/durable.js';
 import { measureEconomy } from './measure/economy.js';
+import { measureEngine } from './measure/engine.js';
 import { measureHttp } from './measure/http-load.js';
 import { measureLongpoll } from './measure/longpoll.js';
 import { measureOutput } from './measure/output.js';
@@ -27,7 +28,7 @@ import { measureSentinel } from './measure/sentinel.js';
 import { measureSpawn } from './measure/spawn.js';
 import { measureWatch } from './measure/watch.js';
 
-const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'durable', 'sentinel', 'watch', 'economy', 'patterns'] as const;
+const ALL = ['spawn', 'output', 'http', 'longpoll', 'records', 'engine', 'durable', 'sentinel', 'watch', 'economy', 'patterns'] as const;
 type Name = (typeof ALL)[number];
 
 interface Options {
@@ -67,6 +68,7 @@ function printSummary(): void {
   const body = rows.map((r) => [r.measurement, r.metric, r.floor, r.service, r.ratio, r.target, r.met === null ? '-' : r.met ? 'MET' : 'MISSED']);
   process.stdout.write(`${table(['measurement', 'metric', 'floor', 'service', 'ratio', 'target', 'result'], body)}\n`);
   for (const failure of failures) process.stdout.write(`FAILED ${failure}\n`);
+  process.stdout.write(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 }
 
 async function main(): Promise<void> {
@@ -83,6 +85,8 @@ async function main(): Promise<void> {
     );
   }, options.timeLimitSec * 1000);
   process.stdout.write(`procvisor bench: node ${process.version}, pid ${process.pid}, measurements ${[...options.only].join(', ')}${q ? ' (quick)' : ''}\n`);
+  // The machine's load with the numbers: ratios are same-run, but absolute times are not comparable across loads.
+  process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cpus\n`);
 
   const context = (budgetSec: number, normalRounds: number, quickRounds: number): MeasureContext => ({
     until: nowMs() + budgetSec * 1000,
@@ -128,6 +132,7 @@ async function main(): Promise<void> {
     }
   }
 
+  await attempt('engine', () => measureEngine(context(60, 3, 2), { slotMs: q ? 400 : 800, bigMiB: 1024 }));
   if (options.only.has('durable')) {
     const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-bench-'));
     const memory = await ServerChild.service('service (no dataDir)');

@@ -110,6 +110,12 @@ export const ConfigSchema = v.object({
   maxEventHistory: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)),
   /** Open `/api/v0/processes/events` streams at most; more get 503 TOO_MANY_CLIENTS. */
   maxEventStreams: positiveInt,
+  /**
+   * Which implementation starts pipe processes: `auto` (the native posix_spawn addon when it is
+   * built and the kernel has pidfd_open, else child_process, logged once at start-up), `native`
+   * (refuse to start without it) or `node` (child_process). Terminals always use node-pty.
+   */
+  spawner: v.picklist(['auto', 'native', 'node']),
   /** Give children an OOM score adjustment and niceness (Linux), like the reference's agent-exec. */
   processPriority: v.boolean(),
   /** null: 0 if the service's own is negative, 1000 if it is ≥ 998, else 998. */

@@ -12,7 +12,7 @@ import type { StatelyInspector } from './inspect/stately-inspector.js';
 import type { Logger } from './logger.js';
 import { listen } from './ops/listen.js';
 import { createServiceMetrics, type ServiceMetrics } from './ops/service-metrics.js';
-import { createProcessSpawner } from './spawn/process-spawner.js';
+import { choosePipeSpawner, createProcessSpawner } from './spawn/process-spawner.js';
 import { defaultPriority } from './spawn/priority.js';
 import { sweepCrashedGroups } from './store/crash-sweep.js';
 import { DurableStore } from './store/durable-store.js';
@@ -76,6 +76,8 @@ function withoutServiceSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function startService(deps: ServiceDeps): Promise<Service> {
   const { config, log } = deps;
   assertSafeExposure(config);
+  // Before anything is opened: a `spawner: "native"` that cannot load refuses to start.
+  const spawner = deps.spawner ?? createServiceSpawner(config, log);
   const clock = deps.clock ?? realClock;
   // Durable state (dataDir set): exited processes, client tokens and chat paths survive restarts.
   const db = config.dataDir === null ? null : openDatabase(config.dataDir, log);
@@ -107,7 +109,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     ? new SpillStore({ dataDir: config.dataDir, limits: { maxBytesPerProcess: config.spillMaxBytesPerProcess, maxBytesTotal: config.spillMaxBytesTotal }, log })
     : null;
   const supervisor = new Supervisor({
-    spawner: deps.spawner ?? createProcessSpawner({ priority: config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null }),
+    spawner,
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.envHook ? { envHook: deps.envHook } : {}),
@@ -243,6 +245,15 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     return closing;
   };
   return { supervisor, server, gitWatch, metrics, url, close };
+}
+
+/** The configured spawner; says once which pipe spawner runs, and why it is not the native one. */
+function createServiceSpawner(config: Config, log: Logger): Spawner {
+  const priority = config.processPriority ? defaultPriority({ oomScoreAdj: config.oomScoreAdj, nice: config.niceScore }) : null;
+  const pipes = choosePipeSpawner(config.spawner, { priority });
+  if (pipes.fallbackReason !== null) log.warn({ spawner: pipes.kind, reason: pipes.fallbackReason }, 'native spawner unavailable; using child_process');
+  else log.info({ spawner: pipes.kind }, 'pipe spawner selected');
+  return createProcessSpawner({ priority, pipes: pipes.spawner });
 }
 
 async function startStatelyInspector(url: string, log: Logger): Promise<StatelyInspector> {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { nowMs } from './stats.js';
 
 /**
@@ -34,10 +35,13 @@ export async function pool(count: number, concurrency: number, task: (i: number)
 /**
  * The runtime floor of a spawn: `child_process.spawn('sh', ['-c', command])` with piped stdout
  * and stderr (drained), resolved on 'close'. Rejects on a spawn error or a non-zero exit.
+ * `nice` gives the child that niceness (as the service's `processPriority` does).
  */
-export function rawSpawn(command: string, onData?: (chunk: Buffer) => void, options: { detached?: boolean } = {}): Promise<void> {
+export function rawSpawn(command: string, onData?: (chunk: Buffer) => void, options: { detached?: boolean; nice?: number } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+    // Set right after the spawn returns, as the service sets its children's niceness.
+    if (options.nice !== undefined && child.pid !== undefined) setPriority(child.pid, options.nice);
     const sink = onData ?? ((): void => undefined);
     child.stdout.on('data', sink);
     child.stderr.on('data', sink);

@@ -118,8 +118,8 @@ export async function measureLongpoll(ctx: MeasureContext, service: ServerChild,
       floor: median(r.floorCpu).toFixed(0),
       service: median(r.svcCpu).toFixed(0),
       ratio: (median(r.svcCpu) / median(r.floorCpu)).toFixed(2),
-      target: '(info)',
-      met: null,
+      target: '<= 1.3',
+      met: median(r.svcCpu) / median(r.floorCpu) <= 1.3,
     },
   ];
 }

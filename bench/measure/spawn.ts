@@ -70,8 +70,8 @@ export async function measureSpawn(ctx: MeasureContext, service: ServerChild, op
       floor: `${m('raw').toFixed(2)} ms`,
       service: `${m('http').toFixed(2)} ms`,
       ratio: fmtSpread(ratio50),
-      target: '<= 1.3',
-      met: median(ratio50) <= 1.3,
+      target: '<= 1.0',
+      met: median(ratio50) <= 1.0,
     },
     {
       measurement: '1 spawn true (seq)',

@@ -64,4 +64,43 @@ describe('StreamWindow', () => {
     expect(w.end).to.equal(9);
     expect(w.read(5, 10).data.length).to.equal(0);
   });
+
+  it('shares the suffix that a given string holds verbatim, and reads stay exact across the split', () => {
+    const w = new StreamWindow(64);
+    const bytes = Buffer.from('0123456789abcdefghij');
+    w.write(bytes);
+    // The rendering kept only "...fghij" verbatim (as a tail after a marker).
+    w.freeze(15, '[cut]\nfghij');
+    expect(w.start).to.equal(5);
+    expect(w.read(0, 100).data.toString()).to.equal('56789abcdefghij');
+    expect(w.read(12, 5).data.toString()).to.equal('cdefg');
+    expect(w.read(16, 2).data.toString()).to.equal('gh');
+  });
+
+  it('shares nothing the string does not hold byte for byte (UTF-8 decoded, non-latin1)', () => {
+    const w = new StreamWindow(64);
+    const bytes = Buffer.from('naïve €uro');
+    w.write(bytes);
+    w.freeze(64, bytes.toString('utf8'));
+    expect(w.read(0, 100).data.equals(bytes)).to.equal(true);
+  });
+
+  it('shares both ends of a window that starts at offset 0 and copies only the omitted middle', () => {
+    const w = new StreamWindow(64);
+    const bytes = Buffer.from('0123456789abcdefghij');
+    w.write(bytes);
+    w.freeze(64, '01234\n... [omitted] ...\nfghij');
+    expect(w.read(0, 100).data.equals(bytes)).to.equal(true);
+    for (let a = 0; a < bytes.length; a++) {
+      for (let b = a + 1; b <= bytes.length; b++) expect(w.read(a, b - a).data.toString()).to.equal(bytes.toString('latin1', a, b));
+    }
+  });
+
+  it('shares a whole short output the rendering keeps verbatim', () => {
+    const w = new StreamWindow(64);
+    w.write(Buffer.from('all of it\n'));
+    w.freeze(64, 'all of it\n');
+    expect(w.read(0, 100).data.toString()).to.equal('all of it\n');
+    expect(w.read(4, 2).data.toString()).to.equal('of');
+  });
 });

@@ -129,10 +129,15 @@ export class ProcessOutput {
     this.window.release();
   }
 
-  /** At exit: renders the final head/tail once, shrinks the window, releases the Buffers. */
+  /**
+   * At exit: renders the final head/tail once, shrinks the window, releases the Buffers. The
+   * window's last bytes that the rendering holds verbatim (its tail, or all of a short output)
+   * are shared with the rendered string instead of copied.
+   */
   freeze(): RenderedOutput {
     this.spill?.seal();
-    this.window.freeze(this.sizes.exitedStreamBytes);
-    return this.headTail.freeze();
+    const rendered = this.headTail.freeze();
+    this.window.freeze(this.sizes.exitedStreamBytes, rendered.output);
+    return rendered;
   }
 }

@@ -23,7 +23,11 @@ export class StreamWindow {
   private endOffset = 0;
   /** Bytes currently held (≤ ring length). */
   private held = 0;
-  private frozen: { start: number; text: string } | null = null;
+  /**
+   * After freeze: the kept bytes as latin1 text, in three parts: `head` and `tail` are slices of
+   * a string held anyway (the rendered output), which V8 does not copy; `own` is the rest.
+   */
+  private frozen: FrozenText | null = null;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -33,7 +37,7 @@ export class StreamWindow {
   static restoredEmpty(end: number): StreamWindow {
     const window = new StreamWindow(0);
     window.endOffset = end;
-    window.frozen = { start: end, text: '' };
+    window.frozen = { start: end, head: '', own: '', tail: '' };
     return window;
   }
 
@@ -104,9 +108,10 @@ export class StreamWindow {
     const start = this.start;
     const from = Math.min(Math.max(cursor, start), this.endOffset);
     const gapBytes = Math.max(0, Math.min(start, this.endOffset) - Math.max(cursor, 0));
-    const to = Math.min(this.endOffset, from + maxBytes, this.frozen ? this.frozen.start + this.frozen.text.length : this.endOffset);
+    const frozen = this.frozen;
+    const to = Math.min(this.endOffset, from + maxBytes, frozen ? frozen.start + frozen.head.length + frozen.own.length + frozen.tail.length : this.endOffset);
     if (to <= from) return { data: Buffer.alloc(0), from, to: from, gapBytes };
-    const data = this.frozen ? Buffer.from(this.frozen.text.slice(from - this.frozen.start, to - this.frozen.start), 'latin1') : this.copyRange(from, to);
+    const data = frozen ? readFrozen(frozen, from - frozen.start, to - frozen.start) : this.copyRange(from, to);
     return { data, from, to, gapBytes };
   }
 
@@ -114,16 +119,68 @@ export class StreamWindow {
   release(): void {
     this.ring = null;
     this.held = 0;
-    this.frozen = { start: this.endOffset, text: '' };
+    this.frozen = { start: this.endOffset, head: '', own: '', tail: '' };
   }
 
-  /** Keeps only the last `keepBytes` bytes, as a string, and releases the Buffer. Idempotent. */
-  freeze(keepBytes: number): void {
+  /**
+   * Keeps only the last `keepBytes` bytes, as a string, and releases the Buffer. Idempotent.
+   * `sharing` is a string the caller holds anyway (the rendered output, which starts at offset
+   * 0): its longest suffix whose latin1 bytes are the window's last bytes, and (when the window
+   * starts at offset 0) its longest prefix that is the window's first bytes, are kept as slices
+   * of it, not as copies. For an output the head/tail view keeps whole, that is the whole
+   * window; for a longer one, all but the omitted middle. Checked byte by byte, so reads stay
+   * exact whatever the rendering did (line cuts, UTF-8 decoding).
+   */
+  freeze(keepBytes: number, sharing = ''): void {
     if (this.frozen) return;
     const keep = Math.min(keepBytes, this.held);
     const from = this.endOffset - keep;
-    this.frozen = { start: from, text: keep > 0 ? this.copyRange(from, this.endOffset).toString('latin1') : '' };
+    const bytes = keep > 0 ? this.copyRange(from, this.endOffset) : Buffer.alloc(0);
+    const tail = matchingSuffix(bytes, sharing);
+    const head = from === 0 ? matchingPrefix(bytes, sharing, Math.min(keep - tail, sharing.length - tail)) : 0;
+    this.frozen = {
+      start: from,
+      head: sharing.slice(0, head),
+      own: bytes.toString('latin1', head, keep - tail),
+      tail: tail > 0 ? sharing.slice(sharing.length - tail) : '',
+    };
     this.ring = null;
     this.held = keep;
   }
+
+}
+
+interface FrozenText {
+  start: number;
+  head: string;
+  own: string;
+  tail: string;
+}
+
+/** Bytes `[a, b)` of a frozen window (offsets relative to its start). */
+function readFrozen(frozen: FrozenText, a: number, b: number): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const text of [frozen.head, frozen.own, frozen.tail]) {
+    const lo = Math.max(a, offset);
+    const hi = Math.min(b, offset + text.length);
+    if (lo < hi) parts.push(Buffer.from(text.slice(lo - offset, hi - offset), 'latin1'));
+    offset += text.length;
+  }
+  return parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts);
+}
+
+/** How many trailing chars of `text` are, as latin1, exactly the trailing bytes of `bytes`. */
+function matchingSuffix(bytes: Buffer, text: string): number {
+  const max = Math.min(bytes.length, text.length);
+  let n = 0;
+  while (n < max && text.charCodeAt(text.length - 1 - n) === bytes[bytes.length - 1 - n]) n++;
+  return n;
+}
+
+/** How many leading chars of `text` (at most `max`) are, as latin1, exactly the leading bytes of `bytes`. */
+function matchingPrefix(bytes: Buffer, text: string, max: number): number {
+  let n = 0;
+  while (n < max && text.charCodeAt(n) === bytes[n]) n++;
+  return n;
 }

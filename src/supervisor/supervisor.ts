@@ -132,6 +132,8 @@ export class Supervisor {
   private readonly spill: SpillStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly clientTokens = new ClientTokens();
+  /** The clock as a function, shared by every record (see createRecord). */
+  private readonly now = (): number => this.clock.now();
   private readonly started = new Listeners<ProcessRecord>();
   private readonly exited = new Listeners<ProcessRecord>();
   private readonly failed = new Listeners<ProcessRecord>();
@@ -286,18 +288,15 @@ export class Supervisor {
       },
       input: {
         request: { command: info.command, cwd: info.workdir, env, ...(request.stdin ? { stdin: true } : {}), ...(request.pty ? { pty: request.pty } : {}) },
-        buffer: new ProcessOutput(
-          this.settings.buffer,
-          () => this.clock.now(),
-          (error) => log.error({ err: error }, 'an output listener failed'),
-          undefined,
-          this.spill?.create(info.id, log) ?? null,
-        ),
+        // Closures made here would share this scope's V8 context (env, the actor, the request)
+        // and keep it alive for as long as the exited record: ~8.5 KiB each, measured. So the
+        // clock is one shared function and the error handler is made outside.
+        buffer: new ProcessOutput(this.settings.buffer, this.now, listenerErrorLogger(log), undefined, this.spill?.create(info.id, log) ?? null),
         drainTimeoutMs: this.settings.drainTimeoutMs,
         timeoutMs: info.timeoutMs,
         idleTimeoutMs: info.idleTimeoutMs,
         killGraceMs: this.settings.killGraceMs,
-        now: () => this.clock.now(),
+        now: this.now,
       },
     });
     created.actor = actor;
@@ -605,4 +604,9 @@ function notFound(id: string): SupervisorError {
 
 function closedError(): SupervisorError {
   return new SupervisorError('SUPERVISOR_CLOSED', 'Failed to start process.', { detail: 'manager is closed' });
+}
+
+/** Logs what an output listener threw; a module-level factory so it captures `log` only. */
+function listenerErrorLogger(log: Logger): (error: unknown) => void {
+  return (error) => log.error({ err: error }, 'an output listener failed');
 }
