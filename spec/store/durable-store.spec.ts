@@ -43,4 +43,19 @@ describe('DurableStore', () => {
       expect(after).to.be.a('number').and.at.least(Number(before));
     }
   });
+
+  it('commits a start before the client is answered: a SIGKILL right after "started" keeps the id known', async () => {
+    const env = { PROCVISOR_DATA_DIR: dataDir };
+    const first = await launchService(env);
+    services.push(first);
+    const { id } = await first.post(`${API}/start`, { command: 'sleep 1050' });
+    await first.kill9();
+
+    const second = await launchService(env);
+    services.push(second);
+    // The sentinel ended the command when the service died; the restart finds its record.
+    const restored = await second.get(`${API}/${String(id)}/output`);
+    expect(restored).to.include({ running: false, exit_code: -1 });
+    expect(restored.exit_reason).to.be.oneOf(['shutdown', 'swept']);
+  });
 });

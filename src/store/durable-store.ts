@@ -88,8 +88,14 @@ export class DurableStore implements ProcessStore {
     return (this.db.prepare('SELECT chat_id AS chatId, path FROM chat_paths ORDER BY added_at').all() as { chatId: string; path: string }[]);
   }
 
+  /**
+   * Commits the start now, as the exit is: the client is answered `started` right after, and an
+   * id it was given must still be known after a crash (then as `shutdown` or `swept`).
+   */
   started(record: ProcessRecord): void {
-    this.enqueue({ kind: 'process', record });
+    if (this.closed) return;
+    this.queue.push({ kind: 'process', record });
+    this.flush();
   }
 
   /** Commits the exit (and everything queued before it) now: a client may read it next. */
