@@ -3,6 +3,7 @@
  * `Record<ErrorCode, number>`, so a new code forces a status decision at compile time.
  */
 export type ErrorCode =
+  | 'CONFIG_INVALID'
   | 'INVALID_JSON'
   | 'INVALID_REQUEST'
   | 'BODY_TOO_LARGE'
@@ -34,16 +35,16 @@ export type ErrorCode =
   | 'INTERNAL';
 
 /**
- * The one domain error of procvisor: a stable `code`, a `message` a person can act on, and an
+ * The one domain error of procvisor (HTTP answers, configuration, start-up, routing): a stable `code`, a `message` a person can act on, and an
  * optional `detail` (usually the underlying OS or parser error text). Keeps its `cause`.
  */
-export class SupervisorError extends Error {
+export class ProcvisorError extends Error {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; detail?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SupervisorError';
+    this.name = 'ProcvisorError';
     this.code = code;
     this.detail = options.detail;
   }

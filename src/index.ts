@@ -3,7 +3,7 @@
 // metric factories and other internals are not part of the package's contract. The SDK, chat
 // tools and testing kit are the separate entry points `procvisor/client`, `/tools`, `/testing`.
 export { loadConfig, type Config } from './config.js';
-export { SupervisorError, type ErrorCode } from './errors.js';
+export { ProcvisorError, type ErrorCode } from './errors.js';
 export { createLogger, type Logger } from './logger.js';
 export { realClock, type Clock } from './clock.js';
 export { startService, type Service, type ServiceDeps } from './service.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { SupervisorError } from '../../src/errors.js';
+import type { ProcvisorError } from '../../src/errors.js';
 import { resolveTargetChat } from '../../src/gitwatch/target-chat.js';
 import type { ChatContext } from '../../src/http/chat-context.js';
 
@@ -13,7 +13,7 @@ function codeOf(run: () => unknown): string {
   try {
     run();
   } catch (error) {
-    return (error as SupervisorError).code;
+    return (error as ProcvisorError).code;
   }
   return 'none';
 }

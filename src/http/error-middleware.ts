@@ -1,10 +1,12 @@
 import type { Middleware } from 'koa';
-import { SupervisorError, type ErrorCode } from '../errors.js';
+import { ProcvisorError, type ErrorCode } from '../errors.js';
 import type { RequestState } from './chat-context.js';
 import { sendJson } from './json.js';
 
 /** The HTTP status of every error code; a new code does not compile until it has one. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  // Start-up only (a setting is invalid; the service exits with 2); never an HTTP answer.
+  CONFIG_INVALID: 500,
   INVALID_JSON: 400,
   INVALID_REQUEST: 400,
   BODY_TOO_LARGE: 413,
@@ -48,7 +50,7 @@ export interface ErrorBody {
 }
 
 /**
- * Outermost handler of the routes: a SupervisorError becomes its status and
+ * Outermost handler of the routes: a ProcvisorError becomes its status and
  * `{message, detail?, code}`; anything else is a 500 INTERNAL, logged with its stack.
  */
 export function errorMiddleware(): Middleware<RequestState> {
@@ -56,7 +58,7 @@ export function errorMiddleware(): Middleware<RequestState> {
     try {
       await next();
     } catch (error) {
-      if (error instanceof SupervisorError) {
+      if (error instanceof ProcvisorError) {
         const body: ErrorBody = { message: error.message, ...(error.detail ? { detail: error.detail } : {}), code: error.code };
         const status = STATUS_BY_CODE[error.code];
         if (status >= 500) ctx.state.log.error({ err: error, code: error.code }, 'request failed');

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { LoggedEvent } from '../supervisor/process-events.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { openEventStream, type EventStream } from './event-stream.js';
@@ -31,8 +31,8 @@ export interface EventStreamCount {
 export function handleEvents(ctx: RouteContext, supervisor: Supervisor, count: EventStreamCount): void {
   const parsed = v.safeParse(EventsQuerySchema, firstValues(ctx.query));
   if (!parsed.success) throw invalidQuery(parsed.issues);
-  if (supervisor.isClosed) throw new SupervisorError('SUPERVISOR_CLOSED', 'The service is shutting down.');
-  if (count.open >= count.max) throw new SupervisorError('TOO_MANY_CLIENTS', 'Too many event streams.', { detail: `At most ${count.max} are served at once; close another, or raise maxEventStreams.` });
+  if (supervisor.isClosed) throw new ProcvisorError('SUPERVISOR_CLOSED', 'The service is shutting down.');
+  if (count.open >= count.max) throw new ProcvisorError('TOO_MANY_CLIENTS', 'Too many event streams.', { detail: `At most ${count.max} are served at once; close another, or raise maxEventStreams.` });
   const lastEventId = ctx.get('last-event-id');
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
   let after = parsed.output.after ?? resumeAt ?? supervisor.events.lastSeq;

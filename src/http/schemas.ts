@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { SupervisorError, quote } from '../errors.js';
+import { ProcvisorError, quote } from '../errors.js';
 import { API_SIGNALS, type ApiSignal } from '../spawn/signals.js';
 import type { StartRequest } from '../supervisor/supervisor.js';
 import { jsonObject, jsonRecord } from './json-object.js';
@@ -67,15 +67,15 @@ export const EventsQuerySchema = v.object({
 });
 
 /** INVALID_REQUEST for a query that failed its schema, the parameters named in `detail`. */
-export function invalidQuery(issues: readonly v.BaseIssue<unknown>[]): SupervisorError {
+export function invalidQuery(issues: readonly v.BaseIssue<unknown>[]): ProcvisorError {
   const detail = issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
-  return new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+  return new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
 }
 
 const ENV_NAME = /^[^=\0]+$/;
 
-function invalid(message: string, detail?: string): SupervisorError {
-  return new SupervisorError('INVALID_REQUEST', message, detail === undefined ? {} : { detail });
+function invalid(message: string, detail?: string): ProcvisorError {
+  return new ProcvisorError('INVALID_REQUEST', message, detail === undefined ? {} : { detail });
 }
 
 /** Checks a parsed start body beyond its types and returns the supervisor's request. */
@@ -121,7 +121,7 @@ export function toApiSignal(body: v.InferOutput<typeof SignalBodySchema>): ApiSi
   if (signal === '') throw invalid('Signal is required.');
   if (!Object.hasOwn(API_SIGNALS, signal)) {
     // The message is the reference's, word for word; the detail lists procvisor's additions.
-    throw new SupervisorError('UNSUPPORTED_SIGNAL', `Unsupported signal ${quote(signal)}. Use "kill" or "terminate".`, {
+    throw new ProcvisorError('UNSUPPORTED_SIGNAL', `Unsupported signal ${quote(signal)}. Use "kill" or "terminate".`, {
       detail: `Supported: ${Object.keys(API_SIGNALS).join(', ')}.`,
     });
   }

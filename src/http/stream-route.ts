@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as v from 'valibot';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RouteContext } from './route-context.js';
@@ -37,7 +37,7 @@ export async function handleStream(ctx: RouteContext, supervisor: Supervisor): P
   const parsed = v.safeParse(StreamQuerySchema, firstValues(ctx.query));
   if (!parsed.success) {
     const detail = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+    throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
   }
   const lastEventId = ctx.get('last-event-id');
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
-import { SupervisorError, quote } from '../errors.js';
+import { ProcvisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
 import type { GroupWatcher } from '../spawn/group-watcher.js';
 import type { Spawner } from '../spawn/spawner.js';
@@ -116,7 +116,7 @@ type Settings = typeof DEFAULTS & { buffer: ProcessOutputSizes; workdir: string 
 /**
  * The registry of process actors: start, get, list, signal, wait, reap, close. Knows nothing of
  * HTTP; chat isolation is expressed as an optional chat id on each call. Errors are
- * SupervisorErrors with codes PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, SPAWN_FAILED,
+ * ProcvisorErrors with codes PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, SPAWN_FAILED,
  * SIGNAL_FAILED, SUPERVISOR_CLOSED, CLIENT_TOKEN_CONFLICT, STDIN_NOT_OPEN, STDIN_CLOSED,
  * NOT_A_TERMINAL.
  */
@@ -256,7 +256,7 @@ export class Supervisor {
       context.buffer.spill?.delete();
       log.warn({ command: truncate(request.command), workdir: info.workdir, error: reason }, 'process failed to start');
       this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
-      throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
+      throw new ProcvisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
     }
     this.groups.add(context.pid, info.id);
     log.info({ command: truncate(request.command), workdir: info.workdir, pid: context.pid, background: info.background }, 'process started');
@@ -425,7 +425,7 @@ export class Supervisor {
 
   private runningRecord(id: string, chatId: string | null): ProcessRecord {
     const record = this.get(id, chatId);
-    if (!record.running) throw new SupervisorError('PROCESS_NOT_RUNNING', `Process ${quote(id)} is not running.`);
+    if (!record.running) throw new ProcvisorError('PROCESS_NOT_RUNNING', `Process ${quote(id)} is not running.`);
     return record;
   }
 
@@ -598,12 +598,12 @@ function visibleTo(record: ProcessRecord, chatId: string | null): boolean {
   return chatId === null || record.info.chatId === null || record.info.chatId === chatId;
 }
 
-function notFound(id: string): SupervisorError {
-  return new SupervisorError('PROCESS_NOT_FOUND', `Process ${quote(id)} not found.`);
+function notFound(id: string): ProcvisorError {
+  return new ProcvisorError('PROCESS_NOT_FOUND', `Process ${quote(id)} not found.`);
 }
 
-function closedError(): SupervisorError {
-  return new SupervisorError('SUPERVISOR_CLOSED', 'Failed to start process.', { detail: 'manager is closed' });
+function closedError(): ProcvisorError {
+  return new ProcvisorError('SUPERVISOR_CLOSED', 'Failed to start process.', { detail: 'manager is closed' });
 }
 
 /** Logs what an output listener threw; a module-level factory so it captures `log` only. */
