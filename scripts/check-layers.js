@@ -15,20 +15,20 @@ import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LEAVES = ['src/config.ts', 'src/logger.ts', 'src/errors.ts', 'src/clock.ts', 'src/auth-token-file.ts'];
-const SERVER_ONLY = /^(src\/(http|gitwatch|store|ops|inspect|cli|mcp)\/|src\/(service|run-service|main)\.ts$|koa$|@koa\/router$|ws$|better-sqlite3$|prom-client$)/;
+const SERVER_ONLY = /^(src\/(http|web|gitwatch|store|ops|inspect|cli|mcp)\/|src\/(service|run-service|main)\.ts$|koa$|@koa\/router$|ws$|better-sqlite3$|prom-client$)/;
 
 /** Each rule: the importing files it governs, and the imports (src paths or package names) it forbids. */
 const RULES = [
-  { name: 'supervisor/ imports no HTTP, git watch, store or Koa', from: /^src\/supervisor\//, forbid: /^(src\/(http|gitwatch|store|ops|inspect|cli|mcp)\/|koa$|@koa\/router$)/ },
-  { name: 'spawn/ imports neither supervisor/ nor HTTP nor xstate', from: /^src\/spawn\//, forbid: /^(src\/(supervisor|http|gitwatch|store|ops|inspect|cli|mcp)\/|xstate$|koa$)/ },
+  { name: 'supervisor/ imports no HTTP, git watch, store or Koa', from: /^src\/supervisor\//, forbid: /^(src\/(http|web|gitwatch|store|ops|inspect|cli|mcp)\/|koa$|@koa\/router$)/ },
+  { name: 'spawn/ imports neither supervisor/ nor HTTP nor xstate', from: /^src\/spawn\//, forbid: /^(src\/(supervisor|http|web|gitwatch|store|ops|inspect|cli|mcp)\/|xstate$|koa$)/ },
   { name: 'client/, tools/ and the testing kit import no server-only code', from: /^src\/(client\/|tools\/|testing\/|testing\.ts$)/, forbid: SERVER_ONLY },
+  { name: 'web/ (HTTP plumbing shared by http/ and gitwatch/) imports no routes, git watch or supervisor', from: /^src\/web\//, forbid: /^src\/(http|gitwatch|supervisor|store|ops|inspect|cli|mcp)\// },
   { name: 'protocol/ imports only leaves and libraries', from: /^src\/protocol\//, forbid: /^src\/(?!protocol\/|errors\.ts$)/ },
   { name: 'leaf modules import only leaves', from: new RegExp(`^(${LEAVES.join('|').replaceAll('.', '\\.')})$`), forbid: new RegExp(`^src/(?!(${LEAVES.map((leaf) => leaf.slice(4)).join('|').replaceAll('.', '\\.')})$)`) },
 ];
 
 const KNOWN = new Set([
   'client/, tools/ and the testing kit import no server-only code: src/client/process-api.ts → src/http/schemas.ts',
-  'folder cycle among src/gitwatch, src/http: src/gitwatch → src/http → src/gitwatch',
 ]);
 
 function sourceFiles(dir) {

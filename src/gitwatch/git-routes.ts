@@ -3,10 +3,10 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import * as v from 'valibot';
 import { ProcvisorError, quote } from '../errors.js';
-import type { RequestState } from '../http/chat-context.js';
-import { jsonObject } from '../http/json-object.js';
-import { sendJson } from '../http/json.js';
-import { readJsonBody } from '../http/request-body.js';
+import type { RequestState } from '../web/chat-context.js';
+import { jsonObject } from '../protocol/json-object.js';
+import { sendJson } from '../web/json.js';
+import { readJsonBody } from '../web/request-body.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat } from './target-chat.js';
 

@@ -1,5 +1,5 @@
 import { ProcvisorError, quote } from '../errors.js';
-import { chatLogFields, parseUuid, type ChatContext } from '../http/chat-context.js';
+import { chatLogFields, parseUuid, type ChatContext } from '../protocol/chat-headers.js';
 
 /** The chat a git-watch request acts on, with the log fields of the request. */
 export interface TargetChat {

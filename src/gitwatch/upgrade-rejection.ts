@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProcvisorError } from '../errors.js';
-import { STATUS_BY_CODE, type ErrorBody } from '../http/error-middleware.js';
-import { encodeJson } from '../http/json.js';
+import type { ErrorBody } from '../protocol/error-body.js';
+import { STATUS_BY_CODE } from '../web/error-status.js';
+import { encodeJson } from '../web/json.js';
 
 /**
  * Answers an upgrade request that is refused with the API's usual error response (status from

@@ -4,9 +4,9 @@ import { ProcvisorError } from '../errors.js';
 import type { InspectFeed } from '../inspect/inspect-feed.js';
 import type { MachineChart } from '../inspect/machine-chart.js';
 import { loadPageAssets, type PageAsset } from '../inspect/page-assets.js';
-import type { RequestState } from './chat-context.js';
+import type { RequestState } from '../web/chat-context.js';
 import { openEventStream } from './event-stream.js';
-import { sendJson } from './json.js';
+import { sendJson } from '../web/json.js';
 
 export interface InspectRouteDeps {
   feed: InspectFeed;

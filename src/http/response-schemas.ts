@@ -3,7 +3,8 @@ import type { ErrorCode } from '../errors.js';
 import { EXIT_REASONS } from '../ops/exit-reasons.js';
 import type { ProcessEventWire } from '../supervisor/process-events.js';
 import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../supervisor/process-view.js';
-import { STATUS_BY_CODE, type ErrorBody } from './error-middleware.js';
+import type { ErrorBody } from '../protocol/error-body.js';
+import { STATUS_BY_CODE } from '../web/error-status.js';
 
 /**
  * Valibot schemas of every JSON response, the source of the OpenAPI document's response

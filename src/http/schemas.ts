@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ProcvisorError, quote } from '../errors.js';
 import { API_SIGNALS, type ApiSignal } from '../spawn/signals.js';
 import type { StartRequest } from '../supervisor/supervisor.js';
-import { jsonObject, jsonRecord } from './json-object.js';
+import { jsonObject, jsonRecord } from '../protocol/json-object.js';
 
 /**
  * Linux refuses a single exec argument over 128 KiB (MAX_ARG_STRLEN), and the command is one

@@ -23,8 +23,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digestA, digestB);
 }
 
-export type { BearerVerdict } from '../protocol/bearer-verdict.js';
-
 /**
  * Builds the check of an `Authorization` header value against `token`: `ok`, `missing` (no
  * header, or another scheme) or `invalid` (a Bearer credential that is not the token). The
