@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import * as v from 'valibot';
 import { readAuthTokenFile } from './auth-token-file.js';
+import { describeIssues } from './describe-issues.js';
 import { ProcvisorError } from './errors.js';
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -217,8 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   Object.assign(merged, overrides);
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {
-    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`);
-    throw new ProcvisorError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}.`, {
+    throw new ProcvisorError('CONFIG_INVALID', `Invalid configuration: ${describeIssues(result.issues)}.`, {
       detail: 'Check config/default.json, PROCVISOR_CONFIG and the PORT, HOST, LOG_LEVEL and PROCVISOR_* variables.',
     });
   }

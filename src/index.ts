@@ -15,5 +15,5 @@ export type { Spawner, SpawnRequest, ChildHandle, ChildListener } from './spawn/
 export { Supervisor, type SupervisorOptions, type StartRequest, type ChatIdentity, type SupervisorStats } from './supervisor/supervisor.js';
 export type { EnvHook } from './supervisor/environment.js';
 export type { RenderedOutput, Truncation } from './supervisor/head-tail-buffer.js';
-export type { ExitReason } from './supervisor/exit-reason.js';
-export type { ProcessInfoWire, ProcessOutputWire } from './supervisor/process-view.js';
+export type { ExitReason } from './protocol/exit-reasons.js';
+export type { ProcessInfoWire, ProcessOutputWire } from './protocol/response-schemas.js';

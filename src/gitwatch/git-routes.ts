@@ -1,24 +1,13 @@
 import { isAbsolute } from 'node:path';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import * as v from 'valibot';
 import { ProcvisorError, quote } from '../errors.js';
 import type { RequestState } from '../web/chat-context.js';
-import { jsonObject } from '../protocol/json-object.js';
+import { AddPathsBodySchema } from '../protocol/request-schemas.js';
 import { sendJson } from '../web/json.js';
 import { readJsonBody } from '../web/request-body.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat } from './target-chat.js';
-
-/** Paths one request may add, and the longest path, characters. */
-export const MAX_PATHS_PER_REQUEST = 64;
-export const MAX_PATH_CHARS = 4096;
-
-/** `POST /api/v0/git/paths` body. Unknown fields are ignored; `null` means absent. */
-export const AddPathsBodySchema = jsonObject({
-  chat_id: v.optional(v.nullable(v.string())),
-  paths: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATH_CHARS))), v.minLength(1), v.maxLength(MAX_PATHS_PER_REQUEST)),
-});
 
 export interface GitRouteDeps {
   store: PathStore;

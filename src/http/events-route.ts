@@ -5,7 +5,8 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
 import type { RouteContext } from './route-context.js';
-import { EventsQuerySchema, invalidQuery } from './schemas.js';
+import { EventsQuerySchema } from '../protocol/request-schemas.js';
+import { invalidQuery } from './request-checks.js';
 import { KEEPALIVE_MS } from './stream-route.js';
 
 /** Open events streams at most by default; more are refused with 503 TOO_MANY_CLIENTS. */

@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { ProcvisorError } from '../errors.js';
+import { invalidQuery } from './request-checks.js';
 import type { WaitCondition } from '../supervisor/output-wait.js';
 import { DEFAULT_GREP_OPTIONS, GREP_LIMITS, type GrepOptions } from '../supervisor/output-grep.js';
 import { compilePattern, type Pattern } from '../supervisor/pattern.js';
-import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from './schemas.js';
+import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from '../protocol/request-schemas.js';
 
 /** Most bytes a cursor read (`delta`) returns in one response. */
 export const MAX_DELTA_BYTES = 65_536;
@@ -91,8 +92,7 @@ export function firstValues(query: Record<string, string | string[] | undefined>
 export function parseOutputQuery(raw: Record<string, string>, currentEnd: number): OutputQuery {
   const result = v.safeParse(OutputQuerySchema, raw);
   if (!result.success) {
-    const detail = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
-    throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+    throw invalidQuery(result.issues);
   }
   const q = result.output;
   const cursor = q.cursor ?? null;

@@ -1,8 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as v from 'valibot';
-import { ProcvisorError } from '../errors.js';
+import { invalidQuery } from './request-checks.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { exitFields } from '../supervisor/process-view.js';
 import type { RouteContext } from './route-context.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
@@ -36,8 +37,7 @@ export async function handleStream(ctx: RouteContext, supervisor: Supervisor): P
   const record = supervisor.get(ctx.params.id ?? '', ctx.state.chat.chatId);
   const parsed = v.safeParse(StreamQuerySchema, firstValues(ctx.query));
   if (!parsed.success) {
-    const detail = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
-    throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+    throw invalidQuery(parsed.issues);
   }
   const lastEventId = ctx.get('last-event-id');
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
@@ -142,10 +142,7 @@ class StreamWriter {
     this.stream.send(
       'exit',
       {
-        exit_code: context.exitCode ?? -1,
-        ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
-        exit_reason: context.exitReason,
-        duration_ms: (context.exitedAt ?? context.startedAt) - context.startedAt,
+        ...exitFields(context),
         next_cursor: this.cursor,
       },
       this.cursor,

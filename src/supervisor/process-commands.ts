@@ -1,5 +1,5 @@
 import { ProcvisorError, quote } from '../errors.js';
-import type { EndCause } from './exit-reason.js';
+import type { EndCause } from './end-cause.js';
 import type { SignalReply } from './process-machine.js';
 import type { ProcessRecord } from './process-record.js';
 

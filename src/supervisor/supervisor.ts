@@ -8,7 +8,7 @@ import type { Spawner } from '../spawn/spawner.js';
 import { createChildLogic } from './child-logic.js';
 import { ClientTokens } from './client-tokens.js';
 import { buildEnvironment, type EnvHook } from './environment.js';
-import type { EndCause } from './exit-reason.js';
+import type { EndCause } from './end-cause.js';
 import { httpGetStatus, type HttpProbe } from './http-probe.js';
 import { DEFAULT_INPUT_WATCH, InputWatch, type InputWatchSettings } from './input-watch.js';
 import { Listeners } from './listeners.js';
@@ -20,6 +20,7 @@ import type { ProcessProbe } from './process-probe.js';
 import { sendInput, sendResize, sendSignal, sendTerminate } from './process-commands.js';
 import { ProcessGroups } from './process-groups.js';
 import { processMachine } from './process-machine.js';
+import { exitFields } from './process-view.js';
 import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
 import { ProcessRecord, stateName, type ProcessActor, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
 import type { ProcessStore, SavedProcess } from './process-store.js';
@@ -324,10 +325,7 @@ export class Supervisor {
     const context = record.snapshot.context;
     this.events.append('exited', record.info.chatId, {
       id: record.info.id,
-      exit_code: context.exitCode ?? -1,
-      ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
-      exit_reason: context.exitReason ?? 'exited',
-      duration_ms: (context.exitedAt ?? record.info.startedAt) - record.info.startedAt,
+      ...exitFields(context),
       last_lines: lastLines(context.buffer),
     });
     record.log.info(

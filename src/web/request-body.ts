@@ -1,6 +1,7 @@
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import * as v from 'valibot';
+import { describeIssues } from '../describe-issues.js';
 import { ProcvisorError } from '../errors.js';
 
 /**
@@ -38,7 +39,7 @@ export async function readJsonBody<TSchema extends v.GenericSchema>(ctx: Context
   // Like Go's decoder, `null` decodes into an empty request.
   const result = v.safeParse(schema, parsed ?? {});
   if (!result.success) {
-    const detail = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'body'}: ${issue.message}`).join('; ');
+    const detail = describeIssues(result.issues, 'body');
     throw new ProcvisorError('INVALID_REQUEST', 'Request body must be valid JSON.', { detail });
   }
   return result.output;
