@@ -182,6 +182,13 @@ function readJson(file: URL | string): Record<string, unknown> {
   }
 }
 
+/**
+ * Every setting's default: config/default.json, read and validated once when this module loads.
+ * The one source of default values: a module that takes settings (the supervisor, output sizes,
+ * spill limits, watches) defaults from here, so a default is changed in that file alone.
+ */
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(v.parse(ConfigSchema, readJson(DEFAULT_FILE)));
+
 function envName(key: string): string {
   return `PROCVISOR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }

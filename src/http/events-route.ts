@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 import * as v from 'valibot';
 import { ProcvisorError } from '../errors.js';
 import type { LoggedEvent } from '../supervisor/process-events.js';
@@ -10,7 +11,7 @@ import { invalidQuery } from './request-checks.js';
 import { KEEPALIVE_MS } from './stream-route.js';
 
 /** Open events streams at most by default; more are refused with 503 TOO_MANY_CLIENTS. */
-export const MAX_EVENT_STREAMS = 64;
+export const MAX_EVENT_STREAMS = CONFIG_DEFAULTS.maxEventStreams;
 /** Events read from the log per pass of a writer (it yields to the socket between passes). */
 const EVENTS_PER_PASS = 64;
 

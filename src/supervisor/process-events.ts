@@ -1,10 +1,11 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { ProcessEventWire } from '../protocol/response-schemas.js';
 import { Listeners } from './listeners.js';
 
 export type { ProcessEventWire } from '../protocol/response-schemas.js';
 
 /** Events the log keeps at most; older ones are dropped (about 2.5 MiB at worst: an `exited` event holds at most ~2 KiB of lines). */
-export const MAX_EVENT_HISTORY = 1000;
+export const MAX_EVENT_HISTORY = CONFIG_DEFAULTS.maxEventHistory;
 
 export type ProcessEventName = keyof ProcessEventWire;
 

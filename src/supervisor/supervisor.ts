@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
+import { CONFIG_DEFAULTS } from '../config.js';
 import { ProcvisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
 import type { GroupWatcher } from '../spawn/group-watcher.js';
@@ -101,15 +102,16 @@ export interface SupervisorStats {
   clientTokens: number;
 }
 
+// From config/default.json (CONFIG_DEFAULTS), for embedders that leave a setting out.
 const DEFAULTS = {
-  drainTimeoutMs: 5000,
-  reapAfterMs: 5 * 60_000,
-  reapIntervalMs: 30_000,
-  maxExitedRecords: 10_000,
-  listLimit: 10,
-  shutdownGraceMs: 3000,
-  killGraceMs: 5000,
-  exitedStreamKeepMs: 60_000,
+  drainTimeoutMs: CONFIG_DEFAULTS.drainTimeoutMs,
+  reapAfterMs: CONFIG_DEFAULTS.reapAfterMs,
+  reapIntervalMs: CONFIG_DEFAULTS.reapIntervalMs,
+  maxExitedRecords: CONFIG_DEFAULTS.maxExitedRecords,
+  listLimit: CONFIG_DEFAULTS.listLimit,
+  shutdownGraceMs: CONFIG_DEFAULTS.shutdownGraceMs,
+  killGraceMs: CONFIG_DEFAULTS.killGraceMs,
+  exitedStreamKeepMs: CONFIG_DEFAULTS.exitedStreamKeepMs,
 };
 
 type Settings = typeof DEFAULTS & { buffer: ProcessOutputSizes; workdir: string | null; home: () => string; serviceEnv: () => NodeJS.ProcessEnv };
