@@ -4,6 +4,11 @@
 // tools and testing kit are the separate entry points `procvisor/client`, `/tools`, `/testing`.
 export { loadConfig, type Config } from './config.js';
 export { ProcvisorError, type ErrorCode } from './errors.js';
+import { ProcvisorError } from './errors.js';
+/** @deprecated The error of every layer (config, routing, start-up too): use ProcvisorError; this alias goes in the next major version. */
+export const SupervisorError = ProcvisorError;
+/** @deprecated Use ProcvisorError. */
+export type SupervisorError = ProcvisorError;
 export { createLogger, type Logger } from './logger.js';
 export { realClock, type Clock } from './clock.js';
 export { startService, type Service, type ServiceDeps } from './service.js';
