@@ -6,6 +6,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
 import type { RouteContext } from './route-context.js';
+import type { LostEventWire } from '../protocol/response-schemas.js';
 import { EventsQuerySchema } from '../protocol/request-schemas.js';
 import { invalidQuery } from './request-checks.js';
 import { KEEPALIVE_MS } from './stream-route.js';
@@ -81,7 +82,7 @@ class EventsWriter {
         const { events, lost } = this.supervisor.events.after(this.cursor, EVENTS_PER_PASS);
         if (lost > 0) {
           const resumeAt = this.supervisor.events.firstSeq - 1;
-          this.stream.send('lost', { lost_events: lost, resume_at: resumeAt }, resumeAt);
+          this.stream.send('lost', { lost_events: lost, resume_at: resumeAt } satisfies LostEventWire, resumeAt);
           this.cursor = resumeAt;
           continue;
         }

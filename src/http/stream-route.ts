@@ -4,6 +4,7 @@ import { invalidQuery } from './request-checks.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { exitFields } from '../supervisor/process-view.js';
+import type { StreamEventWire } from '../protocol/response-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
@@ -108,13 +109,13 @@ class StreamWriter {
       while (!this.closed) {
         const read = output.window.read(this.cursor, MAX_EVENT_BYTES);
         if (read.gapBytes > 0) {
-          this.stream.send('gap', { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from }, read.from);
+          this.stream.send('gap', { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from } satisfies StreamEventWire['gap'], read.from);
           this.cursor = read.from;
           // A character cut by the gap is lost; do not glue its first bytes to later ones.
           this.decoder.end();
         }
         if (read.data.length > 0) {
-          const payload =
+          const payload: StreamEventWire['output'] =
             this.encoding === 'base64'
               ? { offset: read.from, bytes: read.data.length, data: read.data.toString('base64') }
               : { offset: read.from, bytes: read.data.length, text: this.decoder.write(read.data) };
@@ -144,7 +145,7 @@ class StreamWriter {
       {
         ...exitFields(context),
         next_cursor: this.cursor,
-      },
+      } satisfies StreamEventWire['exit'],
       this.cursor,
     );
     this.stream.end();

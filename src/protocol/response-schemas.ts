@@ -143,5 +143,7 @@ export type ProcessOutputWire = v.InferOutput<typeof ProcessOutputSchema>;
 export type ExitFieldsWire = v.InferOutput<typeof ExitFieldsSchema>;
 /** Wire data of each events-stream event kind except `lost` (which the stream writes itself). */
 export type ProcessEventWire = { [K in Exclude<keyof typeof EventDataSchemas, 'lost'>]: v.InferOutput<(typeof EventDataSchemas)[K]> };
+/** `lost` of the events stream: how many events a reader behind the history missed, and where it goes on. */
+export type LostEventWire = v.InferOutput<typeof EventDataSchemas.lost>;
 /** Wire data of each process-stream event kind. */
 export type StreamEventWire = { [K in keyof typeof StreamEventDataSchemas]: v.InferOutput<(typeof StreamEventDataSchemas)[K]> };
