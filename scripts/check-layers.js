@@ -2,10 +2,9 @@
 // `npm run lint:layers` (part of `npm test`): the dependency rules of src/, checked on every
 // import (type-only and dynamic ones included): the layers point one way
 // (http → supervisor → spawn), the client, chat tools and testing kit reach no server-only
-// code, the protocol and leaf modules stay leaves, and no module imports itself through a
-// cycle. KNOWN lists the violations that existed when the check was added (to be removed by
-// the restructuring of issue 11, phase 2): they are reported but do not fail; a new one fails,
-// and so does a listed one that is gone (delete it from the list).
+// code, web/ (HTTP plumbing shared by http/ and gitwatch/) stays below both, the protocol and
+// leaf modules stay leaves, and neither a module nor a folder imports itself through a cycle.
+// No exceptions: every violation fails.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import console from 'node:console';
@@ -14,22 +13,18 @@ import { URL, fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LEAVES = ['src/config.ts', 'src/logger.ts', 'src/errors.ts', 'src/clock.ts', 'src/auth-token-file.ts'];
-const SERVER_ONLY = /^(src\/(http|gitwatch|store|ops|inspect|cli|mcp)\/|src\/(service|run-service|main)\.ts$|koa$|@koa\/router$|ws$|better-sqlite3$|prom-client$)/;
+const LEAVES = ['src/config.ts', 'src/logger.ts', 'src/errors.ts', 'src/clock.ts', 'src/auth-token-file.ts', 'src/describe-issues.ts'];
+const SERVER_ONLY = /^(src\/(http|web|gitwatch|store|ops|inspect|cli|mcp)\/|src\/(service|run-service|main)\.ts$|koa$|@koa\/router$|ws$|better-sqlite3$|prom-client$)/;
 
 /** Each rule: the importing files it governs, and the imports (src paths or package names) it forbids. */
 const RULES = [
-  { name: 'supervisor/ imports no HTTP, git watch, store or Koa', from: /^src\/supervisor\//, forbid: /^(src\/(http|gitwatch|store|ops|inspect|cli|mcp)\/|koa$|@koa\/router$)/ },
-  { name: 'spawn/ imports neither supervisor/ nor HTTP nor xstate', from: /^src\/spawn\//, forbid: /^(src\/(supervisor|http|gitwatch|store|ops|inspect|cli|mcp)\/|xstate$|koa$)/ },
+  { name: 'supervisor/ imports no HTTP, git watch, store or Koa', from: /^src\/supervisor\//, forbid: /^(src\/(http|web|gitwatch|store|ops|inspect|cli|mcp)\/|koa$|@koa\/router$)/ },
+  { name: 'spawn/ imports neither supervisor/ nor HTTP nor xstate', from: /^src\/spawn\//, forbid: /^(src\/(supervisor|http|web|gitwatch|store|ops|inspect|cli|mcp)\/|xstate$|koa$)/ },
   { name: 'client/, tools/ and the testing kit import no server-only code', from: /^src\/(client\/|tools\/|testing\/|testing\.ts$)/, forbid: SERVER_ONLY },
-  { name: 'protocol/ imports only leaves and libraries', from: /^src\/protocol\//, forbid: /^src\/(?!protocol\/|errors\.ts$)/ },
+  { name: 'web/ (HTTP plumbing shared by http/ and gitwatch/) imports no routes, git watch or supervisor', from: /^src\/web\//, forbid: /^src\/(http|gitwatch|supervisor|store|ops|inspect|cli|mcp)\// },
+  { name: 'protocol/ imports only leaves and libraries', from: /^src\/protocol\//, forbid: /^src\/(?!protocol\/|errors\.ts$|describe-issues\.ts$)/ },
   { name: 'leaf modules import only leaves', from: new RegExp(`^(${LEAVES.join('|').replaceAll('.', '\\.')})$`), forbid: new RegExp(`^src/(?!(${LEAVES.map((leaf) => leaf.slice(4)).join('|').replaceAll('.', '\\.')})$)`) },
 ];
-
-const KNOWN = new Set([
-  'client/, tools/ and the testing kit import no server-only code: src/client/process-api.ts → src/http/schemas.ts',
-  'folder cycle among src/gitwatch, src/http: src/gitwatch → src/http → src/gitwatch',
-]);
 
 function sourceFiles(dir) {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -127,10 +122,6 @@ for (const [file, imports] of graph) {
 }
 for (const component of cyclicComponents(folders)) found.push(`folder cycle among ${component.join(', ')}: ${shortestCycle(folders, component).join(' → ')}`);
 
-const fresh = found.filter((violation) => !KNOWN.has(violation));
-const stale = [...KNOWN].filter((violation) => !found.includes(violation));
-for (const violation of found) if (KNOWN.has(violation)) console.log(`known (issue 11): ${violation}`);
-for (const violation of fresh) console.error(`new violation: ${violation}`);
-for (const violation of stale) console.error(`fixed, remove it from KNOWN in scripts/check-layers.js: ${violation}`);
-console.log(`layers: ${files.length} modules, ${found.length} violations (${found.length - fresh.length} known)`);
-if (fresh.length > 0 || stale.length > 0) process.exitCode = 1;
+for (const violation of found) console.error(`violation: ${violation}`);
+console.log(`layers: ${files.length} modules, ${found.length} violations`);
+if (found.length > 0) process.exitCode = 1;

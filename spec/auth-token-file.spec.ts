@@ -8,19 +8,19 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { readAuthTokenFile } from '../src/auth-token-file.js';
 import { loadConfig } from '../src/config.js';
-import { SupervisorError } from '../src/errors.js';
+import { ProcvisorError } from '../src/errors.js';
 import { runService } from '../src/run-service.js';
 import { startTestService } from './helpers/test-service.js';
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 const TOKEN = 'token-from-a-file-0123456789abcdef';
 
-function refusal(run: () => unknown): SupervisorError {
+function refusal(run: () => unknown): ProcvisorError {
   try {
     run();
   } catch (error) {
-    expect(error).to.be.instanceOf(SupervisorError);
-    return error as SupervisorError;
+    expect(error).to.be.instanceOf(ProcvisorError);
+    return error as ProcvisorError;
   }
   throw new Error('expected a refusal');
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { isLoopbackHost, loadConfig } from '../src/config.js';
-import { SupervisorError } from '../src/errors.js';
+import { ProcvisorError } from '../src/errors.js';
 
 describe('loadConfig', () => {
   it('loads the defaults: loopback only, the reference bounds', () => {
@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       loadConfig({ PORT: 'eighty', PROCVISOR_LIST_LIMIT: '0' });
       expect.fail('expected an error');
     } catch (error) {
-      expect(error).to.be.instanceOf(SupervisorError);
+      expect(error).to.be.instanceOf(ProcvisorError);
       expect((error as Error).message).to.match(/^Invalid configuration: port: .*; listLimit: .*\.$/);
     }
   });
@@ -58,9 +58,9 @@ describe('loadConfig', () => {
       loadConfig({ HOST: '0.0.0.0' });
       expect.fail('expected an error');
     } catch (error) {
-      expect(error).to.be.instanceOf(SupervisorError);
+      expect(error).to.be.instanceOf(ProcvisorError);
       expect((error as Error).message).to.equal('Invalid configuration: host "0.0.0.0" is reachable from other machines and no authToken is set.');
-      expect((error as SupervisorError).detail).to.match(/could run commands as this user.*PROCVISOR_AUTH_TOKEN.*PROCVISOR_SOCKET.*PROCVISOR_ALLOW_UNAUTHENTICATED_REMOTE=true/);
+      expect((error as ProcvisorError).detail).to.match(/could run commands as this user.*PROCVISOR_AUTH_TOKEN.*PROCVISOR_SOCKET.*PROCVISOR_ALLOW_UNAUTHENTICATED_REMOTE=true/);
     }
     expect(() => loadConfig({ HOST: 'build-box.example.com' })).to.throw(/reachable from other machines/);
   });

@@ -1,11 +1,11 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { SupervisorError, quote } from './errors.js';
+import { ProcvisorError, quote } from './errors.js';
 
 /** Largest token file read, bytes: a token is at most 4096 characters, plus a newline or two. */
 const MAX_TOKEN_FILE_BYTES = 8192;
 
-function refuse(path: string, message: string, detail: string, cause?: unknown): SupervisorError {
-  return new SupervisorError('INVALID_REQUEST', `Invalid configuration: authTokenFile ${quote(path)} ${message}`, {
+function refuse(path: string, message: string, detail: string, cause?: unknown): ProcvisorError {
+  return new ProcvisorError('CONFIG_INVALID', `Invalid configuration: authTokenFile ${quote(path)} ${message}`, {
     detail,
     ...(cause === undefined ? {} : { cause }),
   });
@@ -43,7 +43,7 @@ export function readAuthTokenFile(path: string): string {
     }
     return buffer.subarray(0, length).toString('utf8').trim();
   } catch (error) {
-    if (error instanceof SupervisorError) throw error;
+    if (error instanceof ProcvisorError) throw error;
     throw refuse(path, 'cannot be read.', String(error), error);
   } finally {
     closeSync(fd);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import * as v from 'valibot';
 import { readAuthTokenFile } from './auth-token-file.js';
-import { SupervisorError } from './errors.js';
+import { describeIssues } from './describe-issues.js';
+import { ProcvisorError } from './errors.js';
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -172,14 +173,21 @@ function readJson(file: URL | string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new SupervisorError('INVALID_REQUEST', `Cannot read config file ${String(file)}.`, { cause, detail: String(cause) });
+    throw new ProcvisorError('CONFIG_INVALID', `Cannot read config file ${String(file)}.`, { cause, detail: String(cause) });
   }
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (cause) {
-    throw new SupervisorError('INVALID_REQUEST', `Config file ${String(file)} is not valid JSON.`, { cause, detail: String(cause) });
+    throw new ProcvisorError('CONFIG_INVALID', `Config file ${String(file)} is not valid JSON.`, { cause, detail: String(cause) });
   }
 }
+
+/**
+ * Every setting's default: config/default.json, read and validated once when this module loads.
+ * The one source of default values: a module that takes settings (the supervisor, output sizes,
+ * spill limits, watches) defaults from here, so a default is changed in that file alone.
+ */
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(v.parse(ConfigSchema, readJson(DEFAULT_FILE)));
 
 function envName(key: string): string {
   return `PROCVISOR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -202,7 +210,7 @@ function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknow
 /**
  * Loads the configuration once: `config/default.json`, then the JSON file named by
  * `PROCVISOR_CONFIG` (if set), then environment overrides (`PORT`, `HOST`, `LOG_LEVEL` and
- * `PROCVISOR_<KEY>` for every key), then `overrides`. Throws a SupervisorError whose message
+ * `PROCVISOR_<KEY>` for every key), then `overrides`. Throws a ProcvisorError whose message
  * names every bad setting.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -217,8 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   Object.assign(merged, overrides);
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {
-    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`);
-    throw new SupervisorError('INVALID_REQUEST', `Invalid configuration: ${problems.join('; ')}.`, {
+    throw new ProcvisorError('CONFIG_INVALID', `Invalid configuration: ${describeIssues(result.issues)}.`, {
       detail: 'Check config/default.json, PROCVISOR_CONFIG and the PORT, HOST, LOG_LEVEL and PROCVISOR_* variables.',
     });
   }
@@ -231,13 +238,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 function withTokenFromFile(config: Config): Config {
   if (config.authTokenFile === null) return config;
   if (config.authToken !== null) {
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid configuration: authToken and authTokenFile are both set.', {
+    throw new ProcvisorError('CONFIG_INVALID', 'Invalid configuration: authToken and authTokenFile are both set.', {
       detail: 'Give the token one way: PROCVISOR_AUTH_TOKEN_FILE (preferred, see README "Access control") or PROCVISOR_AUTH_TOKEN.',
     });
   }
   const token = v.safeParse(AuthTokenSchema, readAuthTokenFile(config.authTokenFile));
   if (!token.success) {
-    throw new SupervisorError('INVALID_REQUEST', `Invalid configuration: the token in authTokenFile ${JSON.stringify(config.authTokenFile)} ${token.issues[0].message}.`, {
+    throw new ProcvisorError('CONFIG_INVALID', `Invalid configuration: the token in authTokenFile ${JSON.stringify(config.authTokenFile)} ${token.issues[0].message}.`, {
       detail: 'Put only the token in the file, e.g. openssl rand -hex 32.',
     });
   }
@@ -267,7 +274,7 @@ export function isLoopbackHost(host: string): boolean {
  */
 export function assertSafeExposure(config: Pick<Config, 'host' | 'socket' | 'authToken' | 'allowUnauthenticatedRemote'>): void {
   if (config.socket !== null || config.authToken !== null || config.allowUnauthenticatedRemote || isLoopbackHost(config.host)) return;
-  throw new SupervisorError('INVALID_REQUEST', `Invalid configuration: host ${JSON.stringify(config.host)} is reachable from other machines and no authToken is set.`, {
+  throw new ProcvisorError('CONFIG_INVALID', `Invalid configuration: host ${JSON.stringify(config.host)} is reachable from other machines and no authToken is set.`, {
     detail:
       'Anyone who can reach this port could run commands as this user. Set PROCVISOR_AUTH_TOKEN (and put TLS in front), ' +
       'listen on 127.0.0.1 or a Unix socket (PROCVISOR_SOCKET), or, if a firewall or network namespace already protects the port, set PROCVISOR_ALLOW_UNAUTHENTICATED_REMOTE=true.',

@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from './config.js';
-import { SupervisorError } from './errors.js';
+import { ProcvisorError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startService, type Service } from './service.js';
 
@@ -38,11 +38,11 @@ export async function runService(options: RunServiceOptions = {}): Promise<numbe
     service = await startService({ config, log });
   } catch (error) {
     // A start-up refusal (LISTEN_FAILED, DATA_DIR_NEWER): say what and why, without a stack.
-    log.fatal({ err: error, ...(error instanceof SupervisorError ? { code: error.code } : {}) }, 'procvisor failed to start');
+    log.fatal({ err: error, ...(error instanceof ProcvisorError ? { code: error.code } : {}) }, 'procvisor failed to start');
     log.flush();
-    stderr.write(`procvisor: ${error instanceof SupervisorError ? describe(error) : `failed to start: ${String((error as Error).stack ?? error)}`}\n`);
+    stderr.write(`procvisor: ${error instanceof ProcvisorError ? describe(error) : `failed to start: ${String((error as Error).stack ?? error)}`}\n`);
     // A data directory of a newer procvisor is a setup problem, like a bad setting: retrying cannot help.
-    return error instanceof SupervisorError && error.code === 'DATA_DIR_NEWER' ? 2 : 1;
+    return error instanceof ProcvisorError && (error.code === 'DATA_DIR_NEWER' || error.code === 'CONFIG_INVALID') ? 2 : 1;
   }
   // Last line of defence: if the service dies on an uncaught error, its process groups die too.
   const killGroups = (): void => service.supervisor.killAllGroups();
@@ -78,6 +78,6 @@ export async function runService(options: RunServiceOptions = {}): Promise<numbe
 }
 
 function describe(error: unknown): string {
-  const detail = error instanceof SupervisorError && error.detail ? `\n${error.detail}` : '';
+  const detail = error instanceof ProcvisorError && error.detail ? `\n${error.detail}` : '';
   return `${(error as Error).message}${detail}`;
 }

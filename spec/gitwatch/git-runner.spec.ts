@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { gitEnvironment } from '../../src/gitwatch/git-environment.js';
 import { GitRunner } from '../../src/gitwatch/git-runner.js';
 import { initRepo, removeDir, tempDir } from '../helpers/git-repo.js';
@@ -23,12 +23,12 @@ describe('GitRunner', () => {
     return path;
   }
 
-  async function rejection(promise: Promise<unknown>): Promise<SupervisorError> {
+  async function rejection(promise: Promise<unknown>): Promise<ProcvisorError> {
     try {
       await promise;
     } catch (error) {
-      expect(error).to.be.instanceOf(SupervisorError);
-      return error as SupervisorError;
+      expect(error).to.be.instanceOf(ProcvisorError);
+      return error as ProcvisorError;
     }
     throw new Error('expected a rejection');
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { SupervisorError } from '../../src/errors.js';
+import type { ProcvisorError } from '../../src/errors.js';
 import { resolveTargetChat } from '../../src/gitwatch/target-chat.js';
-import type { ChatContext } from '../../src/http/chat-context.js';
+import type { ChatContext } from '../../src/protocol/chat-headers.js';
 
 const CHAT = '11111111-1111-4111-8111-111111111111';
 const PARENT = '22222222-2222-4222-8222-222222222222';
@@ -13,7 +13,7 @@ function codeOf(run: () => unknown): string {
   try {
     run();
   } catch (error) {
-    return (error as SupervisorError).code;
+    return (error as ProcvisorError).code;
   }
   return 'none';
 }

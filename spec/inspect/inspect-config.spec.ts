@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 
 describe('loadConfig (inspect settings)', () => {
   it('has the inspector stream off and the page on, with bounds', () => {
@@ -17,7 +17,7 @@ describe('loadConfig (inspect settings)', () => {
       loadConfig({ PROCVISOR_INSPECTOR_URL: 'http://localhost:8080', PROCVISOR_INSPECT_PAGE: 'yes' });
       expect.fail('expected an error');
     } catch (error) {
-      expect(error).to.be.instanceOf(SupervisorError);
+      expect(error).to.be.instanceOf(ProcvisorError);
       expect((error as Error).message).to.match(/inspectorUrl: must be a ws:\/\/ or wss:\/\/ URL; inspectPage: /);
     }
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { startTestService } from '../helpers/test-service.js';
 
 describe('listen (TCP)', () => {
@@ -14,9 +14,9 @@ describe('listen (TCP)', () => {
       } catch (caught) {
         error = caught;
       }
-      expect(error).to.be.instanceOf(SupervisorError);
-      expect((error as SupervisorError).code).to.equal('LISTEN_FAILED');
-      expect((error as SupervisorError).message).to.equal(`Cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      expect(error).to.be.instanceOf(ProcvisorError);
+      expect((error as ProcvisorError).code).to.equal('LISTEN_FAILED');
+      expect((error as ProcvisorError).message).to.equal(`Cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
     } finally {
       await first.close();
     }

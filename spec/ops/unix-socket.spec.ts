@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { SOCKET_MODE } from '../../src/ops/unix-socket.js';
 import { startTestService } from '../helpers/test-service.js';
 
@@ -25,12 +25,12 @@ function getOverSocket(socketPath: string, path: string, headers: Record<string,
   });
 }
 
-async function startFailure(socket: string): Promise<SupervisorError> {
+async function startFailure(socket: string): Promise<ProcvisorError> {
   try {
     const service = await startTestService({ socket });
     await service.close();
   } catch (error) {
-    if (error instanceof SupervisorError) return error;
+    if (error instanceof ProcvisorError) return error;
     throw error;
   }
   throw new Error('expected the service to refuse the socket');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { choosePipeSpawner } from '../../src/spawn/process-spawner.js';
 import type { NativeAddonLoad } from '../../src/spawn/native-addon.js';
 import { recordChild } from '../helpers/record-child.js';
@@ -25,7 +25,7 @@ describe('choosePipeSpawner', () => {
 
   it('refuses native mode when the addon cannot load', () => {
     expect(() => choosePipeSpawner('native', {}, missing))
-      .to.throw(SupervisorError, 'cannot be used: the addon did not load (test)')
+      .to.throw(ProcvisorError, 'cannot be used: the addon did not load (test)')
       .with.property('code', 'INVALID_REQUEST');
   });
 

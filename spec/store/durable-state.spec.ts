@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { SimulatedClock } from 'xstate';
 import { createLogSink } from '../helpers/log-sink.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { DurableStore } from '../../src/store/durable-store.js';
 import { DATABASE_FILE, openDatabase } from '../../src/store/open-database.js';
 import { createTestSupervisor } from '../../src/testing/create-test-supervisor.js';
@@ -104,9 +104,9 @@ describe('durable state', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).to.be.instanceOf(SupervisorError);
-    expect((error as SupervisorError).code).to.equal('DATA_DIR_NEWER');
-    expect((error as SupervisorError).message).to.equal(`The database ${JSON.stringify(file)} was written by a newer procvisor (schema version 99; this one knows 1).`);
+    expect(error).to.be.instanceOf(ProcvisorError);
+    expect((error as ProcvisorError).code).to.equal('DATA_DIR_NEWER');
+    expect((error as ProcvisorError).message).to.equal(`The database ${JSON.stringify(file)} was written by a newer procvisor (schema version 99; this one knows 1).`);
     expect(readFileSync(file).equals(before)).to.equal(true);
     expect(readdirSync(dataDir).filter((name) => name.includes('corrupt'))).to.deep.equal([]);
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { compilePattern } from '../../src/supervisor/pattern.js';
 
 describe('compilePattern', () => {
@@ -27,13 +27,13 @@ describe('compilePattern', () => {
       compilePattern('(', 'grep');
       expect.fail('compiled');
     } catch (error) {
-      expect(error).to.be.instanceOf(SupervisorError);
-      expect((error as SupervisorError).code).to.equal('INVALID_REQUEST');
-      expect((error as SupervisorError).detail).to.match(/^grep: .*\(patterns use RE2 syntax\)$/);
+      expect(error).to.be.instanceOf(ProcvisorError);
+      expect((error as ProcvisorError).code).to.equal('INVALID_REQUEST');
+      expect((error as ProcvisorError).detail).to.match(/^grep: .*\(patterns use RE2 syntax\)$/);
     }
   });
 
   it('refuses backreferences (not RE2)', () => {
-    expect(() => compilePattern('(a)\\1')).to.throw(SupervisorError);
+    expect(() => compilePattern('(a)\\1')).to.throw(ProcvisorError);
   });
 });

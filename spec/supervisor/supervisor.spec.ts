@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SupervisorError } from '../../src/errors.js';
+import { ProcvisorError } from '../../src/errors.js';
 import { MAX_QUEUED_COMMANDS } from '../../src/supervisor/process-machine.js';
 import { compilePattern } from '../../src/supervisor/pattern.js';
 import { createTestSupervisor, type TestSupervisor } from '../../src/testing/create-test-supervisor.js';
@@ -9,21 +9,21 @@ const CHAT_A = '11111111-1111-4111-8111-111111111111';
 const CHAT_B = '22222222-2222-4222-8222-222222222222';
 const chat = (chatId: string, ancestorChatIds: string[] = []) => ({ chatId, ancestorChatIds });
 
-async function rejection(promise: Promise<unknown>): Promise<SupervisorError> {
+async function rejection(promise: Promise<unknown>): Promise<ProcvisorError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof SupervisorError) return error;
+    if (error instanceof ProcvisorError) return error;
     throw error;
   }
   throw new Error('expected a rejection');
 }
 
-function thrown(fn: () => unknown): SupervisorError {
+function thrown(fn: () => unknown): ProcvisorError {
   try {
     fn();
   } catch (error) {
-    if (error instanceof SupervisorError) return error;
+    if (error instanceof ProcvisorError) return error;
     throw error;
   }
   throw new Error('expected a throw');
@@ -138,7 +138,7 @@ describe('Supervisor', () => {
       expect(kit.supervisor.list()).to.have.length(1);
       kit.clock.increment(1);
       expect(kit.supervisor.list()).to.have.length(0);
-      expect(() => kit.supervisor.get(record.info.id)).to.throw(SupervisorError);
+      expect(() => kit.supervisor.get(record.info.id)).to.throw(ProcvisorError);
     });
   });
 
@@ -171,7 +171,7 @@ describe('Supervisor', () => {
         kit2.clock.increment(10);
       }
       expect(kit2.supervisor.reap()).to.equal(1);
-      expect(() => kit2.supervisor.get(ids[0] ?? '')).to.throw(SupervisorError);
+      expect(() => kit2.supervisor.get(ids[0] ?? '')).to.throw(ProcvisorError);
       expect(kit2.supervisor.get(ids[2] ?? '').info.id).to.equal(ids[2]);
       await kit2.supervisor.close();
     });

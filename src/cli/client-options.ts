@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readAuthTokenFile } from '../auth-token-file.js';
 import { chatHeaders } from '../client/chat-headers.js';
-import type { SupervisorError } from '../errors.js';
+import type { ProcvisorError } from '../errors.js';
 import { ProcvisorClient } from '../client/procvisor-client.js';
 import type { CliIo } from './cli-io.js';
 import { reportError } from './report-error.js';
@@ -57,7 +57,7 @@ function tokenFromFile(path: string | undefined): string | undefined {
   try {
     return readAuthTokenFile(path);
   } catch (error) {
-    const { message, detail } = error as SupervisorError;
+    const { message, detail } = error as ProcvisorError;
     throw new UsageError(`${message.replace(/^Invalid configuration: /, 'PROCVISOR_AUTH_TOKEN_FILE: ')}${detail ? ` ${detail}` : ''}`);
   }
 }

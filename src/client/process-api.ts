@@ -1,7 +1,8 @@
 import type * as v from 'valibot';
-import type { StartBodySchema } from '../http/schemas.js';
+import type { StartBodySchema } from '../protocol/request-schemas.js';
 import type { ApiSignal } from '../spawn/signals.js';
-import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../supervisor/process-view.js';
+import type { Lenient } from '../protocol/lenient-schema.js';
+import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../protocol/response-schemas.js';
 
 /**
  * `POST /start` body, typed by the server's own schema: the reference's `command`, `workdir`,
@@ -23,10 +24,10 @@ export interface ListProcessesResponse {
   processes: ProcessInfo[];
 }
 /** One list entry; `exit_code` is present once exited (0 included). */
-export type ProcessInfo = ProcessInfoWire;
+export type ProcessInfo = Lenient<ProcessInfoWire>;
 /** `GET /{id}/output` answer; `exit_code` is absent while running. */
-export type ProcessOutputResponse = ProcessOutputWire;
-export type ProcessTruncation = TruncationWire;
+export type ProcessOutputResponse = Lenient<ProcessOutputWire>;
+export type ProcessTruncation = Lenient<TruncationWire>;
 /**
  * Sent to the whole process group: the reference's `kill` (SIGKILL) and `terminate` (SIGTERM),
  * and procvisor's `interrupt`, `hangup`, `quit`, `user1`, `user2` (a Coder agent knows only the first two).

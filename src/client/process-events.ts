@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import * as v from 'valibot';
+import { describeIssues } from '../describe-issues.js';
 import { ClientError } from './client-error.js';
 import type { ProcessEvent, ProcessEventsOptions } from './process-api.js';
 import { abortedError, readBounded, statusError, transportError } from './request-json.js';
-import { ProcessEventSchemas, describeIssues } from './response-schemas.js';
+import { ProcessEventSchemas } from './response-schemas.js';
 import { SseTooLargeError, readSse, type SseMessage } from './sse-reader.js';
 import { MAX_STREAM_RECONNECTS } from './stream-output.js';
 

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import * as v from 'valibot';
+import { describeIssues } from '../describe-issues.js';
 import { ClientError } from './client-error.js';
 import type {
   CallOptions,
@@ -36,7 +37,6 @@ import {
   SignalResponseSchema,
   StartResponseSchema,
   WaitResponseSchema,
-  describeIssues,
 } from './response-schemas.js';
 import { streamEvents } from './stream-output.js';
 
@@ -143,7 +143,7 @@ export class ProcvisorClient implements ProcessApi {
   async processOutput(id: string, options: ProcessOutputOptions = {}): Promise<ProcessOutputResponse> {
     const path = `api/v0/processes/${encodeURIComponent(id)}/output${options.wait ? '?wait=true' : ''}`;
     const body = await this.call('GET', path, options.signal, options.wait === true);
-    return this.check(OutputResponseSchema, body, 'GET', path) as ProcessOutputResponse;
+    return this.check(OutputResponseSchema, body, 'GET', path);
   }
 
   /**

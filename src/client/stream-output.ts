@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import * as v from 'valibot';
+import { describeIssues } from '../describe-issues.js';
 import { ClientError } from './client-error.js';
 import type { StreamEvent, StreamOutputOptions } from './process-api.js';
 import { abortedError, readBounded, requestJson, statusError, transportError } from './request-json.js';
-import { StreamEventSchemas, describeIssues } from './response-schemas.js';
+import { StreamEventSchemas } from './response-schemas.js';
 import { SseTooLargeError, readSse, type SseMessage } from './sse-reader.js';
 
 /** Reconnections in a row, without an event in between, before the stream gives up. */

@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import { encodeJson } from '../http/json.js';
+import { encodeJson } from '../web/json.js';
 import type { Logger } from '../logger.js';
 import type { WatchMessage } from './watch-messages.js';
 import type { WatchSession } from './watch-session.js';

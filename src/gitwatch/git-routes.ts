@@ -1,24 +1,13 @@
 import { isAbsolute } from 'node:path';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import * as v from 'valibot';
-import { SupervisorError, quote } from '../errors.js';
-import type { RequestState } from '../http/chat-context.js';
-import { jsonObject } from '../http/json-object.js';
-import { sendJson } from '../http/json.js';
-import { readJsonBody } from '../http/request-body.js';
+import { ProcvisorError, quote } from '../errors.js';
+import type { RequestState } from '../web/chat-context.js';
+import { AddPathsBodySchema } from '../protocol/request-schemas.js';
+import { sendJson } from '../web/json.js';
+import { readJsonBody } from '../web/request-body.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat } from './target-chat.js';
-
-/** Paths one request may add, and the longest path, characters. */
-export const MAX_PATHS_PER_REQUEST = 64;
-export const MAX_PATH_CHARS = 4096;
-
-/** `POST /api/v0/git/paths` body. Unknown fields are ignored; `null` means absent. */
-export const AddPathsBodySchema = jsonObject({
-  chat_id: v.optional(v.nullable(v.string())),
-  paths: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATH_CHARS))), v.minLength(1), v.maxLength(MAX_PATHS_PER_REQUEST)),
-});
 
 export interface GitRouteDeps {
   store: PathStore;
@@ -36,7 +25,7 @@ export function createGitRouter(deps: GitRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: '/api/v0/git' });
   router.post('/paths', (ctx) => handleAddPaths(ctx as RouteContext, deps));
   router.get('/watch', () => {
-    throw new SupervisorError('UPGRADE_REQUIRED', 'Git watch is a WebSocket endpoint.', {
+    throw new ProcvisorError('UPGRADE_REQUIRED', 'Git watch is a WebSocket endpoint.', {
       detail: 'Connect with a WebSocket client: GET /api/v0/git/watch?chat_id=<uuid> with Upgrade: websocket.',
     });
   });
@@ -46,8 +35,8 @@ export function createGitRouter(deps: GitRouteDeps): Router<RequestState> {
 async function handleAddPaths(ctx: RouteContext, deps: GitRouteDeps): Promise<void> {
   const body = await readJsonBody(ctx, AddPathsBodySchema, deps.maxBodyBytes);
   for (const path of body.paths) {
-    if (path.includes('\0')) throw new SupervisorError('INVALID_REQUEST', 'Paths must not contain NUL bytes.');
-    if (!isAbsolute(path)) throw new SupervisorError('INVALID_REQUEST', `Path ${quote(path.slice(0, 200))} is not absolute.`, { detail: 'Send absolute paths.' });
+    if (path.includes('\0')) throw new ProcvisorError('INVALID_REQUEST', 'Paths must not contain NUL bytes.');
+    if (!isAbsolute(path)) throw new ProcvisorError('INVALID_REQUEST', `Path ${quote(path.slice(0, 200))} is not absolute.`, { detail: 'Send absolute paths.' });
   }
   const target = resolveTargetChat(ctx.state.chat, body.chat_id, 'chat_id field');
   const paths = deps.store.addPaths(target.chatIds, body.paths);

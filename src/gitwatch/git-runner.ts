@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import { gitEnvironment, GIT_CONFIG_ARGS } from './git-environment.js';
 import { Semaphore } from './semaphore.js';
 
@@ -63,7 +63,7 @@ export class GitRunner {
       return { version: output.stdout.toString('utf8').trim() };
     } catch (error) {
       if (signal?.aborted) throw error;
-      return { error: error instanceof SupervisorError ? (error.detail ?? error.message) : String(error) };
+      return { error: error instanceof ProcvisorError ? (error.detail ?? error.message) : String(error) };
     }
   }
 
@@ -87,7 +87,7 @@ export class GitRunner {
         child = spawn(this.options.gitPath, argv, { env: gitEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (error) {
         // Invalid arguments (a NUL byte) throw synchronously instead of emitting 'error'.
-        reject(new SupervisorError('GIT_FAILED', 'Git could not be started.', { cause: error, detail: `${describe()}: ${(error as Error).message}` }));
+        reject(new ProcvisorError('GIT_FAILED', 'Git could not be started.', { cause: error, detail: `${describe()}: ${(error as Error).message}` }));
         return;
       }
       this.live += 1;
@@ -101,7 +101,7 @@ export class GitRunner {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       };
       const timer = setTimeout(() => {
-        failure ??= new SupervisorError('GIT_FAILED', 'Git timed out.', { detail: `${describe()}: killed after ${this.options.commandTimeoutMs} ms` });
+        failure ??= new ProcvisorError('GIT_FAILED', 'Git timed out.', { detail: `${describe()}: killed after ${this.options.commandTimeoutMs} ms` });
         kill();
       }, this.options.commandTimeoutMs);
       const onAbort = (): void => {
@@ -126,7 +126,7 @@ export class GitRunner {
       });
       // Node reports a missing binary as an async 'error' event (then 'close'), never a throw.
       child.on('error', (error) => {
-        failure ??= new SupervisorError('GIT_FAILED', 'Git could not be started.', { cause: error, detail: `${describe()}: ${error.message}` });
+        failure ??= new ProcvisorError('GIT_FAILED', 'Git could not be started.', { cause: error, detail: `${describe()}: ${error.message}` });
       });
       child.on('close', (code, killSignal) => {
         this.live -= 1;
@@ -136,7 +136,7 @@ export class GitRunner {
         const output = { stdout: Buffer.concat(kept, keptBytes), stdoutBytes, truncated: cut || stdoutBytes > keptBytes, exitCode: code ?? -1 };
         if (cut || (code !== null && (options.okExitCodes ?? [0]).includes(code))) return resolve(output);
         const status = code === null ? `signal ${killSignal ?? 'unknown'}` : `exit code ${code}`;
-        reject(new SupervisorError('GIT_FAILED', 'Git failed.', { detail: `${describe()}: ${status}: ${stderr.trim()}` }));
+        reject(new ProcvisorError('GIT_FAILED', 'Git failed.', { detail: `${describe()}: ${status}: ${stderr.trim()}` }));
       });
     });
   }

@@ -2,15 +2,15 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../clock.js';
-import { SupervisorError } from '../errors.js';
-import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER, parseChatContext } from '../http/chat-context.js';
+import { ProcvisorError } from '../errors.js';
+import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER, parseChatContext } from '../protocol/chat-headers.js';
 import type { Logger } from '../logger.js';
 import { handleClientMessage, sendMessage } from './client-messages.js';
 import type { GitRunner } from './git-runner.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat, type TargetChat } from './target-chat.js';
-import { challengeFor, unauthorizedError } from '../http/auth.js';
-import { requestFacts, type BrowserGuard } from '../http/browser-guard.js';
+import { challengeFor, unauthorizedError } from '../web/auth.js';
+import { requestFacts, type BrowserGuard } from '../web/browser-guard.js';
 import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import { rejectUpgrade } from './upgrade-rejection.js';
 import { WatchSession } from './watch-session.js';
@@ -120,16 +120,16 @@ export class GitWatchServer {
     let target: TargetChat;
     try {
       if (url.pathname !== WATCH_PATH) {
-        throw new SupervisorError('ROUTE_NOT_FOUND', `No WebSocket endpoint at ${url.pathname.slice(0, 200)}.`, { detail: `Git watch lives at ${WATCH_PATH}?chat_id=<uuid>.` });
+        throw new ProcvisorError('ROUTE_NOT_FOUND', `No WebSocket endpoint at ${url.pathname.slice(0, 200)}.`, { detail: `Git watch lives at ${WATCH_PATH}?chat_id=<uuid>.` });
       }
-      if (this.closing) throw new SupervisorError('SUPERVISOR_CLOSED', 'Git watch is shutting down.');
+      if (this.closing) throw new ProcvisorError('SUPERVISOR_CLOSED', 'Git watch is shutting down.');
       const caller = parseChatContext(firstHeader(req, CHAT_ID_HEADER), firstHeader(req, ANCESTOR_CHAT_IDS_HEADER));
       target = resolveTargetChat(caller, url.searchParams.get('chat_id'), 'chat_id query parameter');
       if (this.connections.size >= this.options.maxSockets) {
-        throw new SupervisorError('WATCH_LIMIT_REACHED', 'Too many git watch connections.', { detail: `The limit is ${this.options.maxSockets}; close another watcher first.` });
+        throw new ProcvisorError('WATCH_LIMIT_REACHED', 'Too many git watch connections.', { detail: `The limit is ${this.options.maxSockets}; close another watcher first.` });
       }
     } catch (error) {
-      const refusal = error instanceof SupervisorError ? error : new SupervisorError('INTERNAL', 'Internal error.', { cause: error, detail: 'See the service log for details.' });
+      const refusal = error instanceof ProcvisorError ? error : new ProcvisorError('INTERNAL', 'Internal error.', { cause: error, detail: 'See the service log for details.' });
       const status = rejectUpgrade(socket, refusal);
       this.options.log.info({ path: url.pathname.slice(0, 200), status, code: refusal.code, ...(status >= 500 ? { err: error } : {}) }, 'git watch refused');
       return;

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
-import type { BrowserGuard } from '../http/browser-guard.js';
+import type { BrowserGuard } from '../web/browser-guard.js';
 import type { Logger } from '../logger.js';
 import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';

@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 import { isAbsolute, normalize } from 'node:path';
 
 /** Bounds of a PathStore. Both are hard: the store never holds more. */
@@ -10,7 +11,7 @@ export interface PathStoreLimits {
   maxPathChars: number;
 }
 
-export const DEFAULT_PATH_STORE_LIMITS: PathStoreLimits = { maxChats: 1024, maxPathsPerChat: 256, maxPathChars: 4096 };
+export const DEFAULT_PATH_STORE_LIMITS: PathStoreLimits = { maxChats: CONFIG_DEFAULTS.pathStoreMaxChats, maxPathsPerChat: CONFIG_DEFAULTS.pathStoreMaxPathsPerChat, maxPathChars: 4096 };
 
 /** Called when a chat's paths may have changed. Must be cheap and must not throw. */
 export type PathListener = () => void;

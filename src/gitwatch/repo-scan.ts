@@ -1,4 +1,4 @@
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { GitRunner } from './git-runner.js';
 import { isRepoGone } from './repo-removal.js';
 import { collectUnifiedDiff } from './unified-diff.js';
@@ -18,7 +18,7 @@ export type RepoScanResult =
   /** The repository is gone for good (see isRepoGone); the watcher says so once and forgets it. */
   | { kind: 'removed' }
   /** A transient failure: the repository stays watched. */
-  | { kind: 'failed'; error: SupervisorError };
+  | { kind: 'failed'; error: ProcvisorError };
 
 /**
  * Scans one repository root: checks it is still the top level of a repository, then reads the
@@ -29,7 +29,7 @@ export async function scanRepo(root: string, git: GitRunner, maxDiffBytes: numbe
   try {
     const top = (await git.run(root, ['rev-parse', '--show-toplevel'], { maxStdoutBytes: 8192, signal })).stdout.toString('utf8').trim();
     // With its .git deleted, a nested repository's directory resolves to the outer repository.
-    if (top !== root) throw new SupervisorError('GIT_FAILED', 'Not a repository root any more.', { detail: `${root} now belongs to ${top}` });
+    if (top !== root) throw new ProcvisorError('GIT_FAILED', 'Not a repository root any more.', { detail: `${root} now belongs to ${top}` });
     const branch = await git.run(root, ['symbolic-ref', '-q', '--short', 'HEAD'], { maxStdoutBytes: 4096, okExitCodes: [0, 1], signal });
     const origin = await git.run(root, ['config', '--get', 'remote.origin.url'], { maxStdoutBytes: 8192, okExitCodes: [0, 1], signal });
     const unifiedDiff = await collectUnifiedDiff(root, git, maxDiffBytes, signal);
@@ -44,7 +44,7 @@ export async function scanRepo(root: string, git: GitRunner, maxDiffBytes: numbe
     };
   } catch (error) {
     signal.throwIfAborted();
-    if (!(error instanceof SupervisorError)) throw error;
+    if (!(error instanceof ProcvisorError)) throw error;
     return (await isRepoGone(root)) ? { kind: 'removed' } : { kind: 'failed', error };
   }
 }

@@ -1,5 +1,5 @@
-import { SupervisorError, quote } from '../errors.js';
-import { chatLogFields, parseUuid, type ChatContext } from '../http/chat-context.js';
+import { ProcvisorError, quote } from '../errors.js';
+import { chatLogFields, parseUuid, type ChatContext } from '../protocol/chat-headers.js';
 
 /** The chat a git-watch request acts on, with the log fields of the request. */
 export interface TargetChat {
@@ -21,17 +21,17 @@ export function resolveTargetChat(caller: ChatContext, requested: string | null 
   let chatId: string;
   if (requested === null || requested === undefined || requested === '') {
     if (caller.chatId === null) {
-      throw new SupervisorError('INVALID_REQUEST', `The ${where} is required.`, { detail: 'Name the chat to watch, or send the Coder-Chat-Id header.' });
+      throw new ProcvisorError('INVALID_REQUEST', `The ${where} is required.`, { detail: 'Name the chat to watch, or send the Coder-Chat-Id header.' });
     }
     chatId = caller.chatId;
   } else {
     const parsed = parseUuid(requested);
     if (parsed === null || /^[0-]+$/.test(parsed)) {
-      throw new SupervisorError('INVALID_REQUEST', `Invalid ${where}.`, { detail: `${quote(requested.slice(0, 100))} is not a non-nil UUID.` });
+      throw new ProcvisorError('INVALID_REQUEST', `Invalid ${where}.`, { detail: `${quote(requested.slice(0, 100))} is not a non-nil UUID.` });
     }
     chatId = parsed;
   }
-  if (caller.chatId !== null && caller.chatId !== chatId) throw new SupervisorError('CHAT_NOT_FOUND', `Chat ${quote(chatId)} not found.`);
+  if (caller.chatId !== null && caller.chatId !== chatId) throw new ProcvisorError('CHAT_NOT_FOUND', `Chat ${quote(chatId)} not found.`);
   const ancestorChatIds = caller.chatId === chatId ? caller.ancestorChatIds : [];
   return { chatId, chatIds: [chatId, ...ancestorChatIds], logFields: chatLogFields({ chatId, ancestorChatIds, logChatId: chatId }) };
 }

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import { formatIecBytes } from './iec-bytes.js';
 import type { GitRunner } from './git-runner.js';
 
@@ -67,7 +67,7 @@ export async function collectUnifiedDiff(root: string, git: GitRunner, maxDiffBy
       keep(output.stdout, output.stdoutBytes, output.truncated);
     } catch (error) {
       // The file went away between the listing and its diff: it simply has no diff now.
-      if (signal.aborted || !(error instanceof SupervisorError)) throw error;
+      if (signal.aborted || !(error instanceof ProcvisorError)) throw error;
     }
   }
   if (totalBytes > maxDiffBytes) {

@@ -1,14 +1,15 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SupervisorError } from '../errors.js';
-import { STATUS_BY_CODE, type ErrorBody } from '../http/error-middleware.js';
-import { encodeJson } from '../http/json.js';
+import type { ProcvisorError } from '../errors.js';
+import type { ErrorBody } from '../protocol/error-body.js';
+import { STATUS_BY_CODE } from '../web/error-status.js';
+import { encodeJson } from '../web/json.js';
 
 /**
  * Answers an upgrade request that is refused with the API's usual error response (status from
  * the error code, body `{message, detail?, code}`), then closes the connection. Returns the status.
  */
-export function rejectUpgrade(socket: Duplex, error: SupervisorError, headers: Record<string, string> = {}): number {
+export function rejectUpgrade(socket: Duplex, error: ProcvisorError, headers: Record<string, string> = {}): number {
   const status = STATUS_BY_CODE[error.code];
   const body: ErrorBody = { message: error.message, ...(error.detail ? { detail: error.detail } : {}), code: error.code };
   const text = encodeJson(body);

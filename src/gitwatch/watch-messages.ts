@@ -1,19 +1,7 @@
+import type { RepoChanges } from '../protocol/git-watch-messages.js';
 import type { RepoState } from './repo-scan.js';
 
-/** One repository in a `changes` message (the reference's `RepoChanges`, field for field). */
-export interface RepoChanges {
-  repo_root: string;
-  /** Always present; empty when HEAD is detached or the repository was removed. */
-  branch: string;
-  remote_origin?: string;
-  unified_diff?: string;
-  removed?: boolean;
-}
-
-/** Agent → client messages. `scanned_at` is RFC 3339 UTC; `repositories` is omitted on a heartbeat. */
-export type WatchMessage =
-  | { type: 'changes'; scanned_at: string; repositories?: RepoChanges[] }
-  | { type: 'error'; message: string };
+export type { RepoChanges, WatchMessage } from '../protocol/git-watch-messages.js';
 
 /** Wire form of a scanned repository: empty origin and diff are omitted, as Go's omitempty does. */
 export function toRepoChanges(state: RepoState): RepoChanges {

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.js';
-import { chatLogFields, type RequestState } from './chat-context.js';
+import { chatLogFields } from '../protocol/chat-headers.js';
+import type { RequestState } from '../web/chat-context.js';
 
 /** Longest request path written to the access log. */
 const MAX_LOGGED_PATH_CHARS = 512;

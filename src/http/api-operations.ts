@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { OpenApiOptions, OperationSpec, ParameterSpec, ResponseSpec } from './openapi.js';
+import { ErrorBodySchema } from '../protocol/error-body.js';
 import {
-  ErrorBodySchema,
   HealthSchema,
   ListResponseSchema,
   MetricsTextSchema,
@@ -20,9 +20,8 @@ import {
   StartResponseSchema,
   TruncationSchema,
   TicketResponseSchema,
-} from './response-schemas.js';
-import { AddPathsBodySchema } from '../gitwatch/git-routes.js';
-import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from './schemas.js';
+} from '../protocol/response-schemas.js';
+import { AddPathsBodySchema, InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from '../protocol/request-schemas.js';
 
 /**
  * Every route of the HTTP API as the OpenAPI document describes it. A route registered in a

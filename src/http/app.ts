@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import { realClock, type Clock } from '../clock.js';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import { createGitRouter } from '../gitwatch/git-routes.js';
 import type { PathStore } from '../gitwatch/path-store.js';
 import type { InspectFeed } from '../inspect/inspect-feed.js';
@@ -11,10 +11,11 @@ import { processMachine } from '../supervisor/process-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { accessLog } from './access-log.js';
 import { API_OPERATIONS, apiDocumentOptions } from './api-operations.js';
-import { bearerAuth, createAccessCredentials, type AccessCredentials } from './auth.js';
+import { bearerAuth, createAccessCredentials, type AccessCredentials } from '../web/auth.js';
 import { createAuthRouter } from './auth-routes.js';
-import { browserGuardMiddleware, createBrowserGuard, type BrowserGuard } from './browser-guard.js';
-import { chatContextMiddleware, type RequestState } from './chat-context.js';
+import { createBrowserGuard, type BrowserGuard } from '../web/browser-guard.js';
+import { browserGuardMiddleware } from '../web/browser-guard-middleware.js';
+import { chatContextMiddleware, type RequestState } from '../web/chat-context.js';
 import { errorMiddleware } from './error-middleware.js';
 import { httpMetrics, mountedRouters } from './http-metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -62,12 +63,12 @@ function unmatchedRoutes(): Koa.Middleware<RequestState> {
     await next();
     if (ctx.respond === false || ctx.body !== undefined) return;
     if (ctx.status === 405 || ctx.status === 501) {
-      throw new SupervisorError('METHOD_NOT_ALLOWED', `Method ${ctx.method} is not allowed for ${ctx.path.slice(0, 200)}.`, {
+      throw new ProcvisorError('METHOD_NOT_ALLOWED', `Method ${ctx.method} is not allowed for ${ctx.path.slice(0, 200)}.`, {
         detail: `Allowed: ${ctx.response.get('Allow') || 'none'}.`,
       });
     }
     if (ctx.status === 404) {
-      throw new SupervisorError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path.slice(0, 200)}.`, {
+      throw new ProcvisorError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path.slice(0, 200)}.`, {
         detail: 'The process API lives under /api/v0/processes: POST /start, GET /list, GET /{id}/output, POST /{id}/signal.',
       });
     }

@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
-import type { RequestState } from './chat-context.js';
-import type { CredentialStore } from './credential-store.js';
-import { sendJson } from './json.js';
+import type { RequestState } from '../web/chat-context.js';
+import type { CredentialStore } from '../web/credential-store.js';
+import { sendJson } from '../web/json.js';
 
 export const TICKET_ROUTE = '/api/v0/auth/ticket';
 

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import type { ErrorBody } from './error-middleware.js';
-import { STATUS_BY_CODE } from './error-middleware.js';
+import type { ErrorBody } from '../protocol/error-body.js';
+import { STATUS_BY_CODE } from '../web/error-status.js';
 
 /**
  * The raw HTTP answer to a connection-level error (Node's `clientError`: the request never

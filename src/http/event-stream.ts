@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Logger } from '../logger.js';
-import { encodeJson } from './json.js';
+import { encodeJson } from '../web/json.js';
 
 /** Bytes an event stream may hold unsent before its client counts as stuck and is cut off. */
 export const MAX_PENDING_EVENT_BYTES = 1024 * 1024;

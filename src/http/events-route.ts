@@ -1,15 +1,18 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 import * as v from 'valibot';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { LoggedEvent } from '../supervisor/process-events.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
 import type { RouteContext } from './route-context.js';
-import { EventsQuerySchema, invalidQuery } from './schemas.js';
+import type { LostEventWire } from '../protocol/response-schemas.js';
+import { EventsQuerySchema } from '../protocol/request-schemas.js';
+import { invalidQuery } from './request-checks.js';
 import { KEEPALIVE_MS } from './stream-route.js';
 
 /** Open events streams at most by default; more are refused with 503 TOO_MANY_CLIENTS. */
-export const MAX_EVENT_STREAMS = 64;
+export const MAX_EVENT_STREAMS = CONFIG_DEFAULTS.maxEventStreams;
 /** Events read from the log per pass of a writer (it yields to the socket between passes). */
 const EVENTS_PER_PASS = 64;
 
@@ -31,8 +34,8 @@ export interface EventStreamCount {
 export function handleEvents(ctx: RouteContext, supervisor: Supervisor, count: EventStreamCount): void {
   const parsed = v.safeParse(EventsQuerySchema, firstValues(ctx.query));
   if (!parsed.success) throw invalidQuery(parsed.issues);
-  if (supervisor.isClosed) throw new SupervisorError('SUPERVISOR_CLOSED', 'The service is shutting down.');
-  if (count.open >= count.max) throw new SupervisorError('TOO_MANY_CLIENTS', 'Too many event streams.', { detail: `At most ${count.max} are served at once; close another, or raise maxEventStreams.` });
+  if (supervisor.isClosed) throw new ProcvisorError('SUPERVISOR_CLOSED', 'The service is shutting down.');
+  if (count.open >= count.max) throw new ProcvisorError('TOO_MANY_CLIENTS', 'Too many event streams.', { detail: `At most ${count.max} are served at once; close another, or raise maxEventStreams.` });
   const lastEventId = ctx.get('last-event-id');
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
   let after = parsed.output.after ?? resumeAt ?? supervisor.events.lastSeq;
@@ -79,7 +82,7 @@ class EventsWriter {
         const { events, lost } = this.supervisor.events.after(this.cursor, EVENTS_PER_PASS);
         if (lost > 0) {
           const resumeAt = this.supervisor.events.firstSeq - 1;
-          this.stream.send('lost', { lost_events: lost, resume_at: resumeAt }, resumeAt);
+          this.stream.send('lost', { lost_events: lost, resume_at: resumeAt } satisfies LostEventWire, resumeAt);
           this.cursor = resumeAt;
           continue;
         }

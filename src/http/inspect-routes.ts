@@ -1,12 +1,12 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { InspectFeed } from '../inspect/inspect-feed.js';
 import type { MachineChart } from '../inspect/machine-chart.js';
 import { loadPageAssets, type PageAsset } from '../inspect/page-assets.js';
-import type { RequestState } from './chat-context.js';
+import type { RequestState } from '../web/chat-context.js';
 import { openEventStream } from './event-stream.js';
-import { sendJson } from './json.js';
+import { sendJson } from '../web/json.js';
 
 export interface InspectRouteDeps {
   feed: InspectFeed;
@@ -39,7 +39,7 @@ export function createInspectRouter(deps: InspectRouteDeps): Router<RequestState
 }
 
 function sendAsset(ctx: Context, asset: PageAsset | undefined): void {
-  if (!asset) throw new SupervisorError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path.slice(0, 200)}.`);
+  if (!asset) throw new ProcvisorError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path.slice(0, 200)}.`);
   ctx.status = 200;
   ctx.type = asset.contentType;
   ctx.set('Cache-Control', 'no-cache');
@@ -50,9 +50,9 @@ function sendAsset(ctx: Context, asset: PageAsset | undefined): void {
 
 /** One SSE stream per page: the snapshot first, then updates, until the client or the service goes away. */
 function handleEvents(ctx: RouteContext, feed: InspectFeed): void {
-  if (feed.isClosed) throw new SupervisorError('SUPERVISOR_CLOSED', 'The service is shutting down.');
+  if (feed.isClosed) throw new ProcvisorError('SUPERVISOR_CLOSED', 'The service is shutting down.');
   if (feed.isFull) {
-    throw new SupervisorError('TOO_MANY_CLIENTS', 'Too many inspector clients.', { detail: 'Close another /inspect page, or raise inspectMaxClients.' });
+    throw new ProcvisorError('TOO_MANY_CLIENTS', 'Too many inspector clients.', { detail: 'Close another /inspect page, or raise inspectMaxClients.' });
   }
   const stream = openEventStream(ctx, ctx.state.log);
   // Checked just above in the same tick, so the feed takes this client.

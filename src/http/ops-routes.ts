@@ -1,8 +1,8 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { ServiceMetrics } from '../ops/service-metrics.js';
-import type { RequestState } from './chat-context.js';
-import { encodeJson, sendJson } from './json.js';
+import type { RequestState } from '../web/chat-context.js';
+import { encodeJson, sendJson } from '../web/json.js';
 
 export interface OpsRouteDeps {
   /** False once the service is shutting down. */

@@ -1,9 +1,10 @@
 import * as v from 'valibot';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
+import { invalidQuery } from './request-checks.js';
 import type { WaitCondition } from '../supervisor/output-wait.js';
 import { DEFAULT_GREP_OPTIONS, GREP_LIMITS, type GrepOptions } from '../supervisor/output-grep.js';
 import { compilePattern, type Pattern } from '../supervisor/pattern.js';
-import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from './schemas.js';
+import { MAX_DURATION_MS, MAX_PATTERN_CHARS } from '../protocol/request-schemas.js';
 
 /** Most bytes a cursor read (`delta`) returns in one response. */
 export const MAX_DELTA_BYTES = 65_536;
@@ -91,8 +92,7 @@ export function firstValues(query: Record<string, string | string[] | undefined>
 export function parseOutputQuery(raw: Record<string, string>, currentEnd: number): OutputQuery {
   const result = v.safeParse(OutputQuerySchema, raw);
   if (!result.success) {
-    const detail = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+    throw invalidQuery(result.issues);
   }
   const q = result.output;
   const cursor = q.cursor ?? null;
@@ -106,11 +106,11 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
       condition = { kind: 'output', cursor: cursor ?? currentEnd };
       break;
     case 'match':
-      if (q.pattern === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'pattern: required with wait=match' });
+      if (q.pattern === undefined) throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'pattern: required with wait=match' });
       condition = { kind: 'match', cursor: cursor ?? 0, pattern: compilePattern(q.pattern) };
       break;
     case 'quiet':
-      if (q.quiet_ms === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'quiet_ms: required with wait=quiet' });
+      if (q.quiet_ms === undefined) throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'quiet_ms: required with wait=quiet' });
       condition = { kind: 'quiet', quietMs: q.quiet_ms };
       break;
     case 'input':
@@ -120,7 +120,7 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
       condition = { kind: 'port', port: q.port ?? null };
       break;
     case 'http':
-      if (q.port === undefined) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'port: required with wait=http' });
+      if (q.port === undefined) throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'port: required with wait=http' });
       condition = { kind: 'http', port: q.port, path: q.path ?? '/', statusMin: q.status?.min ?? 200, statusMax: q.status?.max ?? 399 };
       break;
     default:
@@ -142,7 +142,7 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
   let lines: { first: number; last: number } | null = null;
   if (q.lines !== undefined) {
     const [first = 0, last = 0] = q.lines.split('-').map(Number);
-    if (first < 1 || last < first) throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'lines: must be FIRST-LAST with 1 <= FIRST <= LAST' });
+    if (first < 1 || last < first) throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'lines: must be FIRST-LAST with 1 <= FIRST <= LAST' });
     lines = { first, last };
   }
   const grep =

@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import { SupervisorError, quote } from '../errors.js';
+import { ProcvisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
 import { grepOutput } from '../supervisor/output-grep.js';
 import { readLineRange } from '../supervisor/output-lines.js';
@@ -7,12 +7,13 @@ import type { WaitResult } from '../supervisor/output-wait.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { RequestState } from './chat-context.js';
+import type { RequestState } from '../web/chat-context.js';
 import type { RouteContext } from './route-context.js';
-import { encodeJson, sendEncodedJson, sendJson } from './json.js';
+import { encodeJson, sendEncodedJson, sendJson } from '../web/json.js';
 import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
-import { readJsonBody } from './request-body.js';
-import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
+import { readJsonBody } from '../web/request-body.js';
+import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from '../protocol/request-schemas.js';
+import { toApiSignal, toInput, toStartRequest } from './request-checks.js';
 import { handleStream } from './stream-route.js';
 import { MAX_EVENT_STREAMS, handleEvents, type EventStreamCount } from './events-route.js';
 import { portsOf } from '../supervisor/port-watch.js';
@@ -125,12 +126,12 @@ function checkWatchable(supervisor: Supervisor, record: ProcessRecord, query: Ou
   const kind = query.condition?.kind;
   if (kind !== 'input' && kind !== 'port' && kind !== 'http') return;
   if (!supervisor.watchesProcesses) {
-    throw new SupervisorError('WATCH_UNAVAILABLE', `wait=${kind} is not available on this service.`, {
+    throw new ProcvisorError('WATCH_UNAVAILABLE', `wait=${kind} is not available on this service.`, {
       detail: 'It needs Linux /proc and the processWatch setting on.',
     });
   }
   if (kind === 'input' && record.running && !record.info.stdin) {
-    throw new SupervisorError('STDIN_NOT_OPEN', `Process ${quote(record.info.id)} was not started with stdin open.`, {
+    throw new ProcvisorError('STDIN_NOT_OPEN', `Process ${quote(record.info.id)} was not started with stdin open.`, {
       detail: 'Only a process started with "stdin": true or "pty" can wait for input.',
     });
   }
@@ -186,14 +187,14 @@ async function handleSignal(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   const signal = toApiSignal(body);
   const graceMs = body.grace_ms ?? null;
   if (graceMs !== null && signal !== 'terminate') {
-    throw new SupervisorError('INVALID_REQUEST', '"grace_ms" goes with "terminate" only.', { detail: `Got signal ${quote(signal)}.` });
+    throw new ProcvisorError('INVALID_REQUEST', '"grace_ms" goes with "terminate" only.', { detail: `Got signal ${quote(signal)}.` });
   }
   try {
     if (graceMs !== null) deps.supervisor.terminate(id, graceMs, ctx.state.chat.chatId);
     else deps.supervisor.signal(id, API_SIGNALS[signal], ctx.state.chat.chatId);
   } catch (error) {
-    if (error instanceof SupervisorError && error.code === 'SIGNAL_FAILED') {
-      throw new SupervisorError('SIGNAL_FAILED', error.message, { cause: error, detail: `${signal} process: ${error.detail ?? ''}` });
+    if (error instanceof ProcvisorError && error.code === 'SIGNAL_FAILED') {
+      throw new ProcvisorError('SIGNAL_FAILED', error.message, { cause: error, detail: `${signal} process: ${error.detail ?? ''}` });
     }
     throw error;
   }

@@ -1,8 +1,10 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as v from 'valibot';
-import { SupervisorError } from '../errors.js';
+import { invalidQuery } from './request-checks.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { exitFields } from '../supervisor/process-view.js';
+import type { StreamEventWire } from '../protocol/response-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { firstValues } from './output-query.js';
@@ -36,8 +38,7 @@ export async function handleStream(ctx: RouteContext, supervisor: Supervisor): P
   const record = supervisor.get(ctx.params.id ?? '', ctx.state.chat.chatId);
   const parsed = v.safeParse(StreamQuerySchema, firstValues(ctx.query));
   if (!parsed.success) {
-    const detail = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`).join('; ');
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail });
+    throw invalidQuery(parsed.issues);
   }
   const lastEventId = ctx.get('last-event-id');
   const resumeAt = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : undefined;
@@ -108,13 +109,13 @@ class StreamWriter {
       while (!this.closed) {
         const read = output.window.read(this.cursor, MAX_EVENT_BYTES);
         if (read.gapBytes > 0) {
-          this.stream.send('gap', { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from }, read.from);
+          this.stream.send('gap', { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from } satisfies StreamEventWire['gap'], read.from);
           this.cursor = read.from;
           // A character cut by the gap is lost; do not glue its first bytes to later ones.
           this.decoder.end();
         }
         if (read.data.length > 0) {
-          const payload =
+          const payload: StreamEventWire['output'] =
             this.encoding === 'base64'
               ? { offset: read.from, bytes: read.data.length, data: read.data.toString('base64') }
               : { offset: read.from, bytes: read.data.length, text: this.decoder.write(read.data) };
@@ -142,12 +143,9 @@ class StreamWriter {
     this.stream.send(
       'exit',
       {
-        exit_code: context.exitCode ?? -1,
-        ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
-        exit_reason: context.exitReason,
-        duration_ms: (context.exitedAt ?? context.startedAt) - context.startedAt,
+        ...exitFields(context),
         next_cursor: this.cursor,
-      },
+      } satisfies StreamEventWire['exit'],
       this.cursor,
     );
     this.stream.end();

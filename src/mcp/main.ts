@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ProcvisorClient } from '../client/procvisor-client.js';
 import { loadConfig, type Config } from '../config.js';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startService, type Service } from '../service.js';
 import { createChatTools } from '../tools/chat-tools.js';
@@ -26,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
     // The embedded service listens on loopback only, on a free port.
     config = loadConfig(process.env, { host: '127.0.0.1', port: 0 });
   } catch (error) {
-    const detail = error instanceof SupervisorError && error.detail ? `\n${error.detail}` : '';
+    const detail = error instanceof ProcvisorError && error.detail ? `\n${error.detail}` : '';
     process.stderr.write(`procvisor mcp: ${(error as Error).message}${detail}\n\n${MCP_USAGE}`);
     return 2;
   }

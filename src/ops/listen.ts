@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import { listenOnSocket } from './unix-socket.js';
 
 /**
@@ -16,7 +16,7 @@ export async function listen(server: Server, config: Pick<Config, 'host' | 'port
   }
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void =>
-      reject(new SupervisorError('LISTEN_FAILED', `Cannot listen on ${config.host}:${config.port}: ${error.message}`, { cause: error, detail: String(error) }));
+      reject(new ProcvisorError('LISTEN_FAILED', `Cannot listen on ${config.host}:${config.port}: ${error.message}`, { cause: error, detail: String(error) }));
     server.once('error', onError);
     server.listen(config.port, config.host, () => {
       server.off('error', onError);

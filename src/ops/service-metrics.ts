@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { EXIT_REASONS } from './exit-reasons.js';
+import { EXIT_REASONS } from '../protocol/exit-reasons.js';
 import { processMetricsRegistry } from './process-metrics.js';
 
 /** Labels of the HTTP metrics; `route` is a route template, never a raw path. */

@@ -1,7 +1,7 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { SupervisorError, quote } from '../errors.js';
+import { ProcvisorError, quote } from '../errors.js';
 
 /** Owner read/write only: connecting to a Unix socket needs write permission on its file. */
 export const SOCKET_MODE = 0o600;
@@ -9,8 +9,8 @@ export const SOCKET_MODE = 0o600;
 /** How long a probe of an existing socket file may take before it counts as in use. */
 const PROBE_TIMEOUT_MS = 1000;
 
-function listenFailed(path: string, message: string, cause?: unknown): SupervisorError {
-  return new SupervisorError('LISTEN_FAILED', `Cannot listen on Unix socket ${quote(path)}: ${message}`, {
+function listenFailed(path: string, message: string, cause?: unknown): ProcvisorError {
+  return new ProcvisorError('LISTEN_FAILED', `Cannot listen on Unix socket ${quote(path)}: ${message}`, {
     ...(cause === undefined ? {} : { cause, detail: cause instanceof Error ? cause.message : JSON.stringify(cause) }),
   });
 }

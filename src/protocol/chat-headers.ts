@@ -1,4 +1,4 @@
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 
 // The chat headers of the wire protocol and their parsing: no transport, no Koa, so the HTTP
 // layer, git watch and the client SDK share one definition.
@@ -56,7 +56,7 @@ export function parseChatContext(chatHeader: string | undefined, ancestorsHeader
   if (chatHeader === undefined || chatHeader.trim() === '') return { chatId: null, ancestorChatIds: [], logChatId: null };
   const chatId = parseUuid(chatHeader);
   if (chatId === null) {
-    throw new SupervisorError('INVALID_CHAT_ID', 'Invalid Coder-Chat-Id header.', {
+    throw new ProcvisorError('INVALID_CHAT_ID', 'Invalid Coder-Chat-Id header.', {
       detail: `${JSON.stringify(chatHeader.slice(0, 100))} is not a UUID; send a UUID such as 3f1c2a9e-8d4b-4c7a-9e2f-1b6d5a4c3e2f, or no header.`,
     });
   }

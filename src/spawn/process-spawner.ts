@@ -1,4 +1,4 @@
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import { loadNativeAddon, type NativeAddonLoad } from './native-addon.js';
 import { createNativeSpawner } from './native-spawner.js';
 import { createPipeSpawner } from './pipe-spawner.js';
@@ -31,7 +31,7 @@ export function choosePipeSpawner(
   if (mode === 'node') return { spawner: createPipeSpawner(options), kind: 'node', fallbackReason: null };
   const loaded = load();
   if (loaded.addon) return { spawner: createNativeSpawner(loaded.addon, options), kind: 'native', fallbackReason: null };
-  if (mode === 'native') throw new SupervisorError('INVALID_REQUEST', `The native spawner was configured (spawner: "native") but cannot be used: ${loaded.reason}. Set spawner to "auto" or "node".`);
+  if (mode === 'native') throw new ProcvisorError('INVALID_REQUEST', `The native spawner was configured (spawner: "native") but cannot be used: ${loaded.reason}. Set spawner to "auto" or "node".`);
   return { spawner: createPipeSpawner(options), kind: 'node', fallbackReason: loaded.reason };
 }
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { ExitReason } from '../supervisor/exit-reason.js';
+import type { ExitReason } from '../protocol/exit-reasons.js';
 import type { RenderedOutput, Truncation } from '../supervisor/head-tail-buffer.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { ProcessStore, SavedProcess } from '../supervisor/process-store.js';

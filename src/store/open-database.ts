@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SupervisorError, quote } from '../errors.js';
+import { ProcvisorError, quote } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export const DATABASE_FILE = 'procvisor.db';
@@ -86,7 +86,7 @@ function refuseNewer(file: string): void {
     return;
   }
   if (version > SCHEMA_VERSION) {
-    throw new SupervisorError('DATA_DIR_NEWER', `The database ${quote(file)} was written by a newer procvisor (schema version ${version}; this one knows ${SCHEMA_VERSION}).`, {
+    throw new ProcvisorError('DATA_DIR_NEWER', `The database ${quote(file)} was written by a newer procvisor (schema version ${version}; this one knows ${SCHEMA_VERSION}).`, {
       detail: 'Run the newer procvisor, or set dataDir to another directory. The file is left untouched.',
     });
   }

@@ -1,4 +1,4 @@
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { ProcessRecord } from './process-record.js';
 
 /** Longest accepted client token. */
@@ -41,7 +41,7 @@ export class ClientTokens {
     const existing = this.entries.get(key);
     if (existing) {
       if (existing.fingerprint !== fingerprint) {
-        throw new SupervisorError('CLIENT_TOKEN_CONFLICT', 'Client token was already used to start a process with different parameters.', {
+        throw new ProcvisorError('CLIENT_TOKEN_CONFLICT', 'Client token was already used to start a process with different parameters.', {
           detail: `Token ${JSON.stringify(token)} started ${existing.processId === null ? 'a process' : `process ${JSON.stringify(existing.processId)}`}; use a new token for a different command.`,
         });
       }

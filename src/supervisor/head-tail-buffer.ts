@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 /** Truncation metadata of a rendered output, exactly as the reference reports it. */
 export interface Truncation {
   originalBytes: number;
@@ -21,7 +22,7 @@ export interface HeadTailSizes {
   maxLineBytes: number;
 }
 
-export const DEFAULT_HEAD_TAIL_SIZES: HeadTailSizes = { headBytes: 16_384, tailBytes: 16_384, maxLineBytes: 2048 };
+export const DEFAULT_HEAD_TAIL_SIZES: HeadTailSizes = { headBytes: CONFIG_DEFAULTS.headBytes, tailBytes: CONFIG_DEFAULTS.tailBytes, maxLineBytes: CONFIG_DEFAULTS.maxLineBytes };
 
 const LINE_TRUNCATED_SUFFIX = Buffer.from(' ... [truncated]');
 const NEWLINE = 0x0a;

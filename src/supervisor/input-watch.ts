@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { promptLine } from './tail-lines.js';
@@ -15,7 +16,7 @@ export interface InputWatchSettings {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_INPUT_WATCH: InputWatchSettings = { settleMs: 300, tickMs: 100, maxChecksPerTick: 16, maxBackoffMs: 4000 };
+export const DEFAULT_INPUT_WATCH: InputWatchSettings = { settleMs: CONFIG_DEFAULTS.inputSettleMs, tickMs: 100, maxChecksPerTick: 16, maxBackoffMs: 4000 };
 
 interface Entry {
   record: ProcessRecord;

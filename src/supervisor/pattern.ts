@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 
 /** A match: byte offsets into the searched bytes, and the matched text. */
 export interface PatternMatch {
@@ -25,7 +25,7 @@ export function compilePattern(source: string, field = 'pattern'): Pattern {
   try {
     compiled = RE2JS.compile(source, RE2JS.MULTILINE);
   } catch (error) {
-    throw new SupervisorError('INVALID_REQUEST', 'Invalid query parameter.', {
+    throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', {
       detail: `${field}: ${(error as Error).message} (patterns use RE2 syntax)`,
     });
   }

@@ -1,10 +1,11 @@
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { ListeningSocket, ProcessProbe } from './process-probe.js';
 import type { ProcessRecord } from './process-record.js';
 
 /** Period of the port watch's shared timer while it hurries, ms. */
-export const DEFAULT_PORT_SCAN_MS = 500;
+export const DEFAULT_PORT_SCAN_MS = CONFIG_DEFAULTS.portScanMs;
 /** Longest period when nothing is new: scans after a quiet stretch are this far apart, ms. */
 export const MAX_PORT_SCAN_MS = 2000;
 /** How long after a process starts the watch hurries (servers usually listen within this), ms. */

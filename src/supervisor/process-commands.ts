@@ -1,5 +1,5 @@
-import { SupervisorError, quote } from '../errors.js';
-import type { EndCause } from './exit-reason.js';
+import { ProcvisorError, quote } from '../errors.js';
+import type { EndCause } from './end-cause.js';
 import type { SignalReply } from './process-machine.js';
 import type { ProcessRecord } from './process-record.js';
 
@@ -37,7 +37,7 @@ function deliver(record: ProcessRecord, signal: NodeJS.Signals, send: (reply: Si
     else outcome.failure = error;
   });
   outcome.sent = true;
-  if (outcome.failure !== null) throw new SupervisorError('SIGNAL_FAILED', 'Failed to signal process.', { cause: outcome.failure, detail: outcome.failure.message });
+  if (outcome.failure !== null) throw new ProcvisorError('SIGNAL_FAILED', 'Failed to signal process.', { cause: outcome.failure, detail: outcome.failure.message });
 }
 
 /**
@@ -47,11 +47,11 @@ function deliver(record: ProcessRecord, signal: NodeJS.Signals, send: (reply: Si
 export function sendInput(record: ProcessRecord, data: Buffer, eof: boolean): Promise<void> {
   const id = record.info.id;
   if (!record.info.stdin) {
-    throw new SupervisorError('STDIN_NOT_OPEN', `Process ${quote(id)} was not started with stdin open.`, {
+    throw new ProcvisorError('STDIN_NOT_OPEN', `Process ${quote(id)} was not started with stdin open.`, {
       detail: 'Start it with "stdin": true (or "pty": {...}) to send input.',
     });
   }
-  if (!record.snapshot.context.stdinOpen) throw new SupervisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`);
+  if (!record.snapshot.context.stdinOpen) throw new ProcvisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`);
   return new Promise((resolve, reject) => {
     record.actor.send({
       type: 'input',
@@ -59,7 +59,7 @@ export function sendInput(record: ProcessRecord, data: Buffer, eof: boolean): Pr
       eof,
       reply: (error) => {
         if (error === null) resolve();
-        else reject(new SupervisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`, { cause: error, detail: error.message }));
+        else reject(new ProcvisorError('STDIN_CLOSED', `Stdin of process ${quote(id)} is closed.`, { cause: error, detail: error.message }));
       },
     });
   });
@@ -68,7 +68,7 @@ export function sendInput(record: ProcessRecord, data: Buffer, eof: boolean): Pr
 /** Resizes the process's terminal; NOT_A_TERMINAL without one. */
 export function sendResize(record: ProcessRecord, cols: number, rows: number): void {
   if (!record.info.pty) {
-    throw new SupervisorError('NOT_A_TERMINAL', `Process ${quote(record.info.id)} has no terminal.`, { detail: 'Only processes started with "pty" can be resized.' });
+    throw new ProcvisorError('NOT_A_TERMINAL', `Process ${quote(record.info.id)} has no terminal.`, { detail: 'Only processes started with "pty" can be resized.' });
   }
   record.actor.send({ type: 'resize', cols, rows });
 }

@@ -1,15 +1,11 @@
+import { CONFIG_DEFAULTS } from '../config.js';
+import type { ProcessEventWire } from '../protocol/response-schemas.js';
 import { Listeners } from './listeners.js';
 
-/** Events the log keeps at most; older ones are dropped (about 2.5 MiB at worst: an `exited` event holds at most ~2 KiB of lines). */
-export const MAX_EVENT_HISTORY = 1000;
+export type { ProcessEventWire } from '../protocol/response-schemas.js';
 
-/** Wire data of each event kind (snake_case: these are what the events stream sends). */
-export interface ProcessEventWire {
-  started: { id: string; command: string; background: boolean; started_at_unix: number };
-  exited: { id: string; exit_code: number; exit_signal?: string; exit_reason: string; duration_ms: number; last_lines: string[] };
-  waiting_for_input: { id: string; prompt: string };
-  listening: { id: string; ports: number[] };
-}
+/** Events the log keeps at most; older ones are dropped (about 2.5 MiB at worst: an `exited` event holds at most ~2 KiB of lines). */
+export const MAX_EVENT_HISTORY = CONFIG_DEFAULTS.maxEventHistory;
 
 export type ProcessEventName = keyof ProcessEventWire;
 

@@ -1,6 +1,7 @@
 import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { SpawnRequest } from '../spawn/spawner.js';
-import type { EndCause, ExitReason } from './exit-reason.js';
+import type { ExitReason } from '../protocol/exit-reasons.js';
+import type { EndCause } from './end-cause.js';
 import type { RenderedOutput } from './head-tail-buffer.js';
 import type { ProcessOutput } from './process-output.js';
 

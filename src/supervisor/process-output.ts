@@ -1,4 +1,5 @@
-import { HeadTailBuffer, type HeadTailSizes, type RenderedOutput } from './head-tail-buffer.js';
+import { CONFIG_DEFAULTS } from '../config.js';
+import { DEFAULT_HEAD_TAIL_SIZES, HeadTailBuffer, type HeadTailSizes, type RenderedOutput } from './head-tail-buffer.js';
 import type { OutputSpill } from './spill-store.js';
 import { StreamWindow, type WindowRead } from './stream-window.js';
 
@@ -9,12 +10,11 @@ export interface ProcessOutputSizes extends HeadTailSizes {
   exitedStreamBytes: number;
 }
 
+/** The configured defaults (config/default.json). */
 export const DEFAULT_OUTPUT_SIZES: ProcessOutputSizes = {
-  headBytes: 16_384,
-  tailBytes: 16_384,
-  maxLineBytes: 2048,
-  streamWindowBytes: 1_048_576,
-  exitedStreamBytes: 65_536,
+  ...DEFAULT_HEAD_TAIL_SIZES,
+  streamWindowBytes: CONFIG_DEFAULTS.streamWindowBytes,
+  exitedStreamBytes: CONFIG_DEFAULTS.exitedStreamBytes,
 };
 
 /** Called synchronously after every write; must not throw (a throw is reported and dropped). */

@@ -1,4 +1,4 @@
-import type { ExitReason } from './exit-reason.js';
+import type { ExitReason } from '../protocol/exit-reasons.js';
 import type { RenderedOutput } from './head-tail-buffer.js';
 import type { ProcessRecord, ProcessRequestInfo } from './process-record.js';
 

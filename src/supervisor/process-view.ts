@@ -1,51 +1,7 @@
+import type { ExitFieldsWire, ProcessInfoWire, ProcessOutputWire } from '../protocol/response-schemas.js';
 import type { ProcessContext } from './process-machine.js';
 import type { ProcessRecord } from './process-record.js';
 import { portsOf } from './port-watch.js';
-
-/** A process blocked reading its stdin or terminal: for how long (ms, since its last output or input) and the last line it showed. */
-export interface WaitingForInputWire {
-  since_ms: number;
-  prompt: string;
-}
-
-/** `ProcessInfo` of the v0 wire, plus the additive `exit_signal` and `exit_reason`. */
-export interface ProcessInfoWire {
-  id: string;
-  command: string;
-  workdir?: string;
-  background: boolean;
-  running: boolean;
-  exit_code?: number;
-  exit_signal?: string;
-  exit_reason?: string;
-  duration_ms?: number;
-  started_at_unix: number;
-  exited_at_unix?: number;
-  /** While it waits for input (procvisor). */
-  waiting_for_input?: WaitingForInputWire;
-  /** TCP ports its process group listens on, while any (procvisor). */
-  listening_ports?: number[];
-}
-
-export interface TruncationWire {
-  original_bytes: number;
-  retained_bytes: number;
-  omitted_bytes: number;
-  strategy: 'head_tail';
-}
-
-/** `ProcessOutputResponse` of the v0 wire, plus `exit_signal`, `exit_reason`, `duration_ms` once exited. */
-export interface ProcessOutputWire {
-  output: string;
-  truncated?: TruncationWire;
-  running: boolean;
-  exit_code?: number;
-  exit_signal?: string;
-  exit_reason?: string;
-  duration_ms?: number;
-  /** While it waits for input (procvisor). */
-  waiting_for_input?: WaitingForInputWire;
-}
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -100,11 +56,16 @@ export function toProcessOutput(record: ProcessRecord, now: number): ProcessOutp
   };
 }
 
-function exitFields(context: ProcessContext): { exit_code: number; exit_signal?: string; exit_reason?: string; duration_ms?: number } {
+/**
+ * The exit fields of an exited process's context, in wire order: the status answers, the
+ * `exited` event and the stream's `exit` event all carry these. An exited context always has its
+ * reason and exit time; the fallbacks only keep the type honest.
+ */
+export function exitFields(context: ProcessContext): ExitFieldsWire {
   return {
     exit_code: context.exitCode ?? -1,
     ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
-    ...(context.exitReason === null ? {} : { exit_reason: context.exitReason }),
-    ...(context.exitedAt === null ? {} : { duration_ms: context.exitedAt - context.startedAt }),
+    exit_reason: context.exitReason ?? 'exited',
+    duration_ms: (context.exitedAt ?? context.startedAt) - context.startedAt,
   };
 }

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { Logger } from '../logger.js';
 
 /** Bounds of the whole-output files. */
@@ -11,7 +12,7 @@ export interface SpillLimits {
   maxBytesTotal: number;
 }
 
-export const DEFAULT_SPILL_LIMITS: SpillLimits = { maxBytesPerProcess: 67_108_864, maxBytesTotal: 1_073_741_824 };
+export const DEFAULT_SPILL_LIMITS: SpillLimits = { maxBytesPerProcess: CONFIG_DEFAULTS.spillMaxBytesPerProcess, maxBytesTotal: CONFIG_DEFAULTS.spillMaxBytesTotal };
 
 /**
  * Where processes spill their whole output: one file per process in `dir` (`<dataDir>/output`,

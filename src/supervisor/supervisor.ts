@@ -1,137 +1,54 @@
-import { randomUUID } from 'node:crypto';
-import { createActor, type InspectionEvent } from 'xstate';
+import type { InspectionEvent } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
-import { SupervisorError, quote } from '../errors.js';
+import { ProcvisorError, quote } from '../errors.js';
 import { truncate, type Logger } from '../logger.js';
-import type { GroupWatcher } from '../spawn/group-watcher.js';
-import type { Spawner } from '../spawn/spawner.js';
 import { createChildLogic } from './child-logic.js';
-import { ClientTokens } from './client-tokens.js';
 import { buildEnvironment, type EnvHook } from './environment.js';
-import type { EndCause } from './exit-reason.js';
+import type { EndCause } from './end-cause.js';
 import { httpGetStatus, type HttpProbe } from './http-probe.js';
-import { DEFAULT_INPUT_WATCH, InputWatch, type InputWatchSettings } from './input-watch.js';
+import { DEFAULT_INPUT_WATCH, InputWatch } from './input-watch.js';
 import { Listeners } from './listeners.js';
 import { lastLines } from './tail-lines.js';
 import { waitForCondition, type WaitCondition, type WaitResult } from './output-wait.js';
 import { DEFAULT_PORT_SCAN_MS, PortWatch, portsOf } from './port-watch.js';
 import { MAX_EVENT_HISTORY, ProcessEventLog } from './process-events.js';
-import type { ProcessProbe } from './process-probe.js';
 import { sendInput, sendResize, sendSignal, sendTerminate } from './process-commands.js';
 import { ProcessGroups } from './process-groups.js';
 import { processMachine } from './process-machine.js';
-import { DEFAULT_OUTPUT_SIZES, ProcessOutput, type ProcessOutputSizes } from './process-output.js';
-import { ProcessRecord, stateName, type ProcessActor, type ProcessRequestInfo, type WaitOutcome } from './process-record.js';
+import { exitFields } from './process-view.js';
+import type { ProcessRecord, WaitOutcome } from './process-record.js';
+import { ProcessRegistry } from './process-registry.js';
 import type { ProcessStore, SavedProcess } from './process-store.js';
+import { reapExited } from './reaper.js';
+import { restoreProcesses } from './restore.js';
+import { shutdownProcesses } from './shutdown.js';
 import type { SpillStore } from './spill-store.js';
-import { restoredContext } from './restored-context.js';
+import { createProcessRecord, processLogger, requestInfo, type RecordDeps } from './start-pipeline.js';
 import { startFingerprint, type ChatIdentity, type StartRequest } from './start-request.js';
-import { resolveWorkdir } from './workdir.js';
+import { supervisorSettings, type SupervisorOptions, type SupervisorSettings, type SupervisorStats } from './supervisor-settings.js';
 
 export type { ChatIdentity, StartRequest } from './start-request.js';
-
-/** Settings of a supervisor; every bound has a default equal to the reference's. */
-export interface SupervisorOptions {
-  spawner: Spawner;
-  log: Logger;
-  clock?: Clock;
-  /** Output memory per process: head/tail sizes, line cut, stream window. */
-  buffer?: Partial<ProcessOutputSizes>;
-  /** Configured working directory, used when a request names none and it exists. */
-  workdir?: string | null;
-  /** Home directory lookup (the last fallback of the working directory). */
-  home?: () => string;
-  /** The service environment each process starts from; read at each start. */
-  serviceEnv?: () => NodeJS.ProcessEnv;
-  envHook?: EnvHook;
-  drainTimeoutMs?: number;
-  reapAfterMs?: number;
-  reapIntervalMs?: number;
-  maxExitedRecords?: number;
-  listLimit?: number;
-  shutdownGraceMs?: number;
-  /** How long an exited process keeps its stream window (for late cursor reads); then only the head/tail. */
-  exitedStreamKeepMs?: number;
-  /** SIGTERM → SIGKILL grace when a lifetime or idle timeout ends a process. */
-  killGraceMs?: number;
-  /**
-   * Receives every xstate inspection event of every process actor (the Stately inspector
-   * protocol). Off by default; when off, only the bounded per-process history is recorded.
-   */
-  inspect?: (event: InspectionEvent) => void;
-  /**
-   * Durable state: told of every start, exit and reaping. Absent: in memory only. An exit is
-   * handed to it before any client can read it (see ProcessRecord's `beforeRelease`).
-   */
-  store?: ProcessStore;
-  /**
-   * Told of every process group this supervisor tracks (the crash sentinel, the durable group
-   * table). Only for a spawner whose group ids are real: a fake spawner's would name strangers.
-   */
-  groupWatchers?: readonly GroupWatcher[];
-  /**
-   * Asks the OS whether a process waits for input and which ports it listens on (the procfs
-   * probe on Linux). Absent or null: neither is known (no `waiting_for_input`, no ports; input,
-   * port and http waits then end only on the exit or their time limit).
-   */
-  probe?: ProcessProbe | null;
-  /** Timing of input-wait detection (settle time, tick, checks per tick, back-off). */
-  inputWatch?: Partial<InputWatchSettings>;
-  /** Period of the listening-port scan, ms. */
-  portScanMs?: number;
-  /** Events kept for the events stream's resumption. */
-  maxEventHistory?: number;
-  /** Sends the probes of `http` waits (default: a node:http GET). */
-  httpProbe?: HttpProbe;
-  /**
-   * Where each process spills its whole output (bounded; see SpillStore), so pattern waits and
-   * grep reads cover all of it. Absent: only the head/tail and the stream window are kept.
-   */
-  spill?: SpillStore;
-}
-
-/** Counts for health checks, benchmarks and leak tests. */
-export interface SupervisorStats {
-  running: number;
-  exited: number;
-  waiters: number;
-  streamReaders: number;
-  trackedGroups: number;
-  clientTokens: number;
-}
-
-const DEFAULTS = {
-  drainTimeoutMs: 5000,
-  reapAfterMs: 5 * 60_000,
-  reapIntervalMs: 30_000,
-  maxExitedRecords: 10_000,
-  listLimit: 10,
-  shutdownGraceMs: 3000,
-  killGraceMs: 5000,
-  exitedStreamKeepMs: 60_000,
-};
-
-type Settings = typeof DEFAULTS & { buffer: ProcessOutputSizes; workdir: string | null; home: () => string; serviceEnv: () => NodeJS.ProcessEnv };
+export type { SupervisorOptions, SupervisorStats } from './supervisor-settings.js';
 
 /**
  * The registry of process actors: start, get, list, signal, wait, reap, close. Knows nothing of
  * HTTP; chat isolation is expressed as an optional chat id on each call. Errors are
- * SupervisorErrors with codes PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, SPAWN_FAILED,
+ * ProcvisorErrors with codes PROCESS_NOT_FOUND, PROCESS_NOT_RUNNING, SPAWN_FAILED,
  * SIGNAL_FAILED, SUPERVISOR_CLOSED, CLIENT_TOKEN_CONFLICT, STDIN_NOT_OPEN, STDIN_CLOSED,
  * NOT_A_TERMINAL.
  */
 export class Supervisor {
-  private readonly records = new Map<string, ProcessRecord>();
+  private readonly registry: ProcessRegistry;
+  private readonly recordDeps: RecordDeps;
   private readonly groups: ProcessGroups;
   private readonly machine;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly settings: Settings;
+  private readonly settings: SupervisorSettings;
   private readonly envHook: EnvHook | undefined;
   private readonly store: ProcessStore | null;
   private readonly spill: SpillStore | null;
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
-  private readonly clientTokens = new ClientTokens();
   /** The clock as a function, shared by every record (see createRecord). */
   private readonly now = (): number => this.clock.now();
   private readonly started = new Listeners<ProcessRecord>();
@@ -155,21 +72,10 @@ export class Supervisor {
     this.store = options.store ?? null;
     this.spill = options.spill ?? null;
     this.envHook = options.envHook;
-    this.settings = {
-      buffer: { ...DEFAULT_OUTPUT_SIZES, ...options.buffer },
-      workdir: options.workdir ?? null,
-      home: options.home ?? (() => process.env.HOME ?? ''),
-      serviceEnv: options.serviceEnv ?? (() => process.env),
-      drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
-      reapAfterMs: options.reapAfterMs ?? DEFAULTS.reapAfterMs,
-      reapIntervalMs: options.reapIntervalMs ?? DEFAULTS.reapIntervalMs,
-      maxExitedRecords: options.maxExitedRecords ?? DEFAULTS.maxExitedRecords,
-      listLimit: options.listLimit ?? DEFAULTS.listLimit,
-      shutdownGraceMs: options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,
-      killGraceMs: options.killGraceMs ?? DEFAULTS.killGraceMs,
-      exitedStreamKeepMs: options.exitedStreamKeepMs ?? DEFAULTS.exitedStreamKeepMs,
-    };
+    this.settings = supervisorSettings(options);
     this.machine = processMachine.provide({ actors: { child: createChildLogic(options.spawner, this.log) } });
+    this.registry = new ProcessRegistry(this.store);
+    this.recordDeps = { machine: this.machine, clock: this.clock, now: this.now, settings: this.settings, store: this.store, spill: this.spill, inspect: this.inspect };
     this.events = new ProcessEventLog(options.maxEventHistory ?? MAX_EVENT_HISTORY, (error) => this.log.error({ err: error }, 'a process event listener failed'));
     this.httpProbe = options.httpProbe ?? httpGetStatus;
     const probe = options.probe ?? null;
@@ -212,38 +118,20 @@ export class Supervisor {
   startOrAttach(request: StartRequest, chat: ChatIdentity | null = null): Promise<{ record: ProcessRecord; attached: boolean }> {
     if (this.closed) return Promise.reject(closedError());
     if (request.clientToken === undefined) return this.spawnRecord(request, chat).then((record) => ({ record, attached: false }));
-    return this.clientTokens.startOnce(chat?.chatId ?? null, request.clientToken, startFingerprint(request), () => this.spawnRecord(request, chat));
+    return this.registry.clientTokens.startOnce(chat?.chatId ?? null, request.clientToken, startFingerprint(request), () => this.spawnRecord(request, chat));
   }
 
   private async spawnRecord(request: StartRequest, chat: ChatIdentity | null): Promise<ProcessRecord> {
     if (this.closed) throw closedError();
     const chatId = chat?.chatId ?? null;
     const ancestorChatIds = chatId === null ? [] : (chat?.ancestorChatIds ?? []);
-    const info: ProcessRequestInfo = {
-      id: randomUUID(),
-      command: request.command,
-      workdir: resolveWorkdir(request.workdir, this.settings.workdir, this.settings.home),
-      background: request.background ?? false,
-      chatId,
-      ancestorChatIds,
-      startedAt: this.clock.now(),
-      stdin: request.stdin === true || request.pty !== undefined,
-      pty: request.pty ?? null,
-      timeoutMs: request.timeoutMs ?? null,
-      idleTimeoutMs: request.idleTimeoutMs ?? null,
-      clientToken: request.clientToken ?? null,
-      fingerprint: request.clientToken === undefined ? null : startFingerprint(request),
-    };
-    const log = this.log.child({
-      process_id: info.id,
-      ...(chatId === null ? {} : { chat_id: chatId }),
-      ...(ancestorChatIds.length > 0 ? { ancestor_chat_ids: ancestorChatIds } : {}),
-    });
+    const info = requestInfo(request, chatId, ancestorChatIds, this.settings, this.clock.now());
+    const log = processLogger(this.log, info);
     const env = await buildEnvironment({ serviceEnv: this.settings.serviceEnv(), hook: this.envHook, requestEnv: request.env, chatId, log });
     if (this.closed) throw closedError();
-    const record = this.createRecord(info, log, env, request);
+    const record = createProcessRecord(this.recordDeps, info, log, env, request);
     // Registered before it runs, so a concurrent close() terminates it too.
-    this.records.set(info.id, record);
+    this.registry.add(record);
     const spawnStartedAt = performance.now();
     record.actor.start();
     await record.untilStarted();
@@ -252,11 +140,11 @@ export class Supervisor {
     // Never ran: the spawn failed, or the child logic failed before the child ran.
     if (context.spawnError !== null || context.pid === null) {
       const reason = context.spawnError ?? `internal error: ${context.internalError ?? 'the process never ran'}`;
-      this.records.delete(info.id);
+      this.registry.remove(info.id);
       context.buffer.spill?.delete();
       log.warn({ command: truncate(request.command), workdir: info.workdir, error: reason }, 'process failed to start');
       this.failed.notify(record, (error) => log.error({ err: error }, 'a spawn-failure listener failed'));
-      throw new SupervisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
+      throw new ProcvisorError('SPAWN_FAILED', 'Failed to start process.', { detail: `start process: ${reason}` });
     }
     this.groups.add(context.pid, info.id);
     log.info({ command: truncate(request.command), workdir: info.workdir, pid: context.pid, background: info.background }, 'process started');
@@ -272,45 +160,6 @@ export class Supervisor {
     return record;
   }
 
-  /** A process actor (not started yet) and its record; every event it takes lands in the record's history. */
-  private createRecord(info: ProcessRequestInfo, log: Logger, env: Record<string, string>, request: StartRequest): ProcessRecord {
-    const created: { record?: ProcessRecord; actor?: ProcessActor } = {};
-    const actor = createActor(this.machine, {
-      id: info.id,
-      clock: this.clock,
-      inspect: (event) => {
-        // Events arrive during createActor() too, before the record exists; those are the
-        // actor's own creation, which the history does not need.
-        if (event.type === '@xstate.snapshot' && created.record && event.actorRef === created.actor) {
-          created.record.recordEvent({ at: this.clock.now(), type: event.event.type, state: stateName((event.snapshot as { value?: unknown }).value) });
-        }
-        this.inspect?.(event);
-      },
-      input: {
-        request: { command: info.command, cwd: info.workdir, env, ...(request.stdin ? { stdin: true } : {}), ...(request.pty ? { pty: request.pty } : {}) },
-        // Closures made here would share this scope's V8 context (env, the actor, the request)
-        // and keep it alive for as long as the exited record: ~8.5 KiB each, measured. So the
-        // clock is one shared function and the error handler is made outside.
-        buffer: new ProcessOutput(this.settings.buffer, this.now, listenerErrorLogger(log), undefined, this.spill?.create(info.id, log) ?? null),
-        drainTimeoutMs: this.settings.drainTimeoutMs,
-        timeoutMs: info.timeoutMs,
-        idleTimeoutMs: info.idleTimeoutMs,
-        killGraceMs: this.settings.killGraceMs,
-        now: this.now,
-      },
-    });
-    created.actor = actor;
-    // The exit is committed to the store before a waiter or a reader can see it.
-    // A start that failed (or never ran) is dropped, as in the reference: it is never stored.
-    const store = this.store;
-    const commitExit = store ? (record: ProcessRecord): void => {
-      const { spawnError, pid } = record.snapshot.context;
-      if (spawnError === null && pid !== null) store.exited(record);
-    } : undefined;
-    created.record = new ProcessRecord(info, actor, log, commitExit);
-    return created.record;
-  }
-
   private onExited(record: ProcessRecord): void {
     const { internalError, pid } = record.snapshot.context;
     if (internalError !== null) {
@@ -324,10 +173,7 @@ export class Supervisor {
     const context = record.snapshot.context;
     this.events.append('exited', record.info.chatId, {
       id: record.info.id,
-      exit_code: context.exitCode ?? -1,
-      ...(context.exitSignal === null ? {} : { exit_signal: context.exitSignal }),
-      exit_reason: context.exitReason ?? 'exited',
-      duration_ms: (context.exitedAt ?? record.info.startedAt) - record.info.startedAt,
+      ...exitFields(context),
       last_lines: lastLines(context.buffer),
     });
     record.log.info(
@@ -365,20 +211,17 @@ export class Supervisor {
 
   /** Every record held now (running and exited), in start order. */
   all(): ProcessRecord[] {
-    return [...this.records.values()];
+    return this.registry.all();
   }
 
   /** The record of `id`; PROCESS_NOT_FOUND if unknown or, for a chat caller, another chat's. */
   get(id: string, chatId: string | null = null): ProcessRecord {
-    const record = this.records.get(id);
-    if (!record || !visibleTo(record, chatId)) throw notFound(id);
-    return record;
+    return this.registry.get(id, chatId);
   }
 
   /** Throws PROCESS_NOT_FOUND if `id` exists and belongs to another chat; a missing id passes. */
   assertNotForeign(id: string, chatId: string | null): void {
-    const record = this.records.get(id);
-    if (record && !visibleTo(record, chatId)) throw notFound(id);
+    this.registry.assertNotForeign(id, chatId);
   }
 
   /**
@@ -387,9 +230,7 @@ export class Supervisor {
    */
   list(chatId: string | null = null): ProcessRecord[] {
     this.reap();
-    const matching = [...this.records.values()].filter((record) => chatId === null || record.info.chatId === chatId);
-    matching.sort((a, b) => Number(b.running) - Number(a.running) || b.info.startedAt - a.info.startedAt);
-    return matching.slice(0, this.settings.listLimit);
+    return this.registry.list(chatId, this.settings.listLimit);
   }
 
   /**
@@ -425,7 +266,7 @@ export class Supervisor {
 
   private runningRecord(id: string, chatId: string | null): ProcessRecord {
     const record = this.get(id, chatId);
-    if (!record.running) throw new SupervisorError('PROCESS_NOT_RUNNING', `Process ${quote(id)} is not running.`);
+    if (!record.running) throw new ProcvisorError('PROCESS_NOT_RUNNING', `Process ${quote(id)} is not running.`);
     return record;
   }
 
@@ -452,94 +293,32 @@ export class Supervisor {
     let running = 0;
     let waiters = 0;
     let streamReaders = 0;
-    for (const record of this.records.values()) {
+    for (const record of this.registry.values()) {
       if (record.running) running += 1;
       waiters += record.waiterCount;
       streamReaders += record.streamReaders;
     }
-    return { running, exited: this.records.size - running, waiters, streamReaders, trackedGroups: this.groups.size, clientTokens: this.clientTokens.size };
+    return { running, exited: this.registry.size - running, waiters, streamReaders, trackedGroups: this.groups.size, clientTokens: this.registry.clientTokens.size };
   }
 
-  /**
-   * Drops exited records older than `reapAfterMs` (strictly), then the oldest exited records
-   * beyond `maxExitedRecords`; releases the stream windows of records exited longer than
-   * `exitedStreamKeepMs` (memory: measured ~40 KiB of heap per record otherwise, and a bigger
-   * heap makes every fork slower). Returns how many records it dropped.
-   */
+  /** Drops and trims exited records by age and count; see reapExited. Returns how many it dropped. */
   reap(): number {
-    const now = this.clock.now();
-    const kept: ProcessRecord[] = [];
-    let dropped = 0;
-    for (const record of this.records.values()) {
-      const exitedAt = record.snapshot.context.exitedAt;
-      if (exitedAt === null) continue;
-      if (now - exitedAt > this.settings.reapAfterMs) {
-        this.drop(record);
-        dropped += 1;
-      } else {
-        if (now - exitedAt > this.settings.exitedStreamKeepMs) record.snapshot.context.buffer.releaseWindow();
-        kept.push(record);
-      }
-    }
-    const excess = kept.length - this.settings.maxExitedRecords;
-    if (excess > 0) {
-      kept.sort((a, b) => (a.snapshot.context.exitedAt ?? 0) - (b.snapshot.context.exitedAt ?? 0));
-      for (const record of kept.slice(0, excess)) this.drop(record);
-      dropped += excess;
-    }
-    return dropped;
+    return reapExited(this.registry, this.clock.now(), this.settings);
   }
 
-  private drop(record: ProcessRecord): void {
-    this.records.delete(record.info.id);
-    this.clientTokens.forget(record.info.id);
-    record.snapshot.context.buffer.spill?.delete();
-    this.store?.dropped(record.info.id);
-  }
-
-  /**
-   * Brings back exited processes from durable state, as actors already in `exited` (no child
-   * is spawned): their status, exit and final output read as before the restart, their client
-   * tokens attach again, and they are reaped on the usual schedule.
-   */
+  /** Brings back exited processes from durable state; see restoreProcesses. */
   restore(saved: readonly SavedProcess[]): void {
-    const now = (): number => this.clock.now();
-    for (const entry of saved) {
-      const { info } = entry;
-      if (this.records.has(info.id)) continue;
-      const context = restoredContext(entry, { drainTimeoutMs: this.settings.drainTimeoutMs, killGraceMs: this.settings.killGraceMs, now });
-      const snapshot = this.machine.resolveState({ value: 'exited', context });
-      const actor = createActor(this.machine, {
-        id: info.id,
-        clock: this.clock,
-        snapshot,
-        input: { request: context.request, buffer: context.buffer, drainTimeoutMs: 0, killGraceMs: 0, now },
-      });
-      // Already exited: the record freezes it at once; the actor is never started.
-      const record = new ProcessRecord(info, actor, this.log.child({ process_id: info.id, ...(info.chatId === null ? {} : { chat_id: info.chatId }) }));
-      this.records.set(info.id, record);
-      if (info.clientToken !== null && info.fingerprint !== null) this.clientTokens.restore(info.chatId, info.clientToken, info.fingerprint, record);
-    }
-    if (saved.length > 0) this.log.info({ restored: saved.length }, 'restored exited processes from durable state');
+    restoreProcesses(saved, { registry: this.registry, machine: this.machine, clock: this.clock, log: this.log, settings: this.settings });
   }
 
   private scheduleReap(): void {
     this.reapTimer = this.clock.setTimeout(() => {
       if (this.closed) return;
       const dropped = this.reap();
-      this.groups.prune(this.runningPids());
+      this.groups.prune(this.registry.runningPids());
       if (dropped > 0) this.log.debug({ dropped }, 'reaped exited processes');
       this.scheduleReap();
     }, this.settings.reapIntervalMs);
-  }
-
-  private runningPids(): Set<number> {
-    const pids = new Set<number>();
-    for (const record of this.records.values()) {
-      const pid = record.snapshot.context.pid;
-      if (record.running && pid !== null) pids.add(pid);
-    }
-    return pids;
   }
 
   /**
@@ -558,25 +337,7 @@ export class Supervisor {
     this.clock.clearTimeout(this.reapTimer);
     this.inputWatch?.close();
     this.portWatch?.close();
-    const running = [...this.records.values()].filter((record) => record.running);
-    this.log.info({ running: running.length, groups: this.groups.size }, 'supervisor closing');
-    // Running processes escalate SIGTERM → SIGKILL in their own machines; the groups of exited
-    // shells (background jobs that let go of the pipes) are signalled here.
-    for (const record of running) {
-      try {
-        sendTerminate(record, this.settings.shutdownGraceMs, 'shutdown');
-      } catch (error) {
-        record.log.error({ err: error }, 'failed to terminate a process during shutdown');
-      }
-    }
-    const lingering = this.groups.others(this.runningPids());
-    this.groups.signal(lingering, 'SIGTERM');
-    const grace = this.clock.setTimeout(() => this.groups.signal(lingering, 'SIGKILL'), this.settings.shutdownGraceMs);
-    await Promise.all(running.map((record) => record.exited));
-    this.clock.clearTimeout(grace);
-    // Whatever is left in our groups dies now.
-    this.groups.killAll();
-    this.log.info('supervisor closed');
+    await shutdownProcesses({ registry: this.registry, groups: this.groups, clock: this.clock, log: this.log, shutdownGraceMs: this.settings.shutdownGraceMs });
     this.closedListeners.notify(undefined, (error) => this.log.error({ err: error }, 'a close listener failed'));
   }
 
@@ -594,19 +355,6 @@ export class Supervisor {
   }
 }
 
-function visibleTo(record: ProcessRecord, chatId: string | null): boolean {
-  return chatId === null || record.info.chatId === null || record.info.chatId === chatId;
-}
-
-function notFound(id: string): SupervisorError {
-  return new SupervisorError('PROCESS_NOT_FOUND', `Process ${quote(id)} not found.`);
-}
-
-function closedError(): SupervisorError {
-  return new SupervisorError('SUPERVISOR_CLOSED', 'Failed to start process.', { detail: 'manager is closed' });
-}
-
-/** Logs what an output listener threw; a module-level factory so it captures `log` only. */
-function listenerErrorLogger(log: Logger): (error: unknown) => void {
-  return (error) => log.error({ err: error }, 'an output listener failed');
+function closedError(): ProcvisorError {
+  return new ProcvisorError('SUPERVISOR_CLOSED', 'Failed to start process.', { detail: 'manager is closed' });
 }

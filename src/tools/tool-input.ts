@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { describeIssues } from '../client/response-schemas.js';
+import { describeIssues } from '../describe-issues.js';
 import { toolError, type Checked } from './chat-tool.js';
 
 /**

@@ -1,27 +1,15 @@
 import * as v from 'valibot';
-import type { ErrorCode } from '../errors.js';
-import { EXIT_REASONS } from '../ops/exit-reasons.js';
-import type { ProcessEventWire } from '../supervisor/process-events.js';
-import type { ProcessInfoWire, ProcessOutputWire, TruncationWire } from '../supervisor/process-view.js';
-import { STATUS_BY_CODE, type ErrorBody } from './error-middleware.js';
+import { EXIT_REASONS } from './exit-reasons.js';
 
 /**
- * Valibot schemas of every JSON response, the source of the OpenAPI document's response
- * schemas. Objects are strict: a field added to a wire type without its schema fails the
- * conformance spec. The type checks at the bottom keep them in step with process-view.ts.
+ * Valibot schemas of every JSON response and event, the one definition of the wire: the server's
+ * types are inferred from them, the OpenAPI document is generated from them, and the SDK parses
+ * with lenient copies of them (see lenient-schema.ts). Objects are strict: a field the server
+ * sends without its schema fails the conformance spec.
  */
 
 const integer = v.pipe(v.number(), v.integer());
 const unixSeconds = v.pipe(v.number(), v.integer(), v.description('Unix time, seconds.'));
-
-/** Every ErrorCode, from the status table (a Record over ErrorCode, so it is complete). */
-export const ERROR_CODES = Object.keys(STATUS_BY_CODE) as [ErrorCode, ...ErrorCode[]];
-
-export const ErrorBodySchema = v.strictObject({
-  message: v.string(),
-  detail: v.optional(v.string()),
-  code: v.picklist(ERROR_CODES),
-});
 
 export const TruncationSchema = v.strictObject({
   original_bytes: integer,
@@ -36,16 +24,30 @@ export const WaitingForInputSchema = v.strictObject({
   prompt: v.pipe(v.string(), v.description('The last line it wrote, partial or complete, without terminal escapes (at most 256 characters).')),
 });
 
+/** The exit fields of a finished process, in wire order: one definition for every answer and event that carries them. */
+const exitEntries = {
+  exit_code: integer,
+  exit_signal: v.optional(v.string()),
+  exit_reason: v.picklist(EXIT_REASONS),
+  duration_ms: integer,
+};
+export const ExitFieldsSchema = v.strictObject(exitEntries);
+/** The same fields in a status answer: absent while the process runs. */
+const exitEntriesOnceExited = {
+  exit_code: v.optional(exitEntries.exit_code),
+  exit_signal: exitEntries.exit_signal,
+  exit_reason: v.optional(exitEntries.exit_reason),
+  duration_ms: v.optional(exitEntries.duration_ms),
+};
+
 export const ProcessInfoSchema = v.strictObject({
   id: v.pipe(v.string(), v.uuid()),
   command: v.string(),
   workdir: v.optional(v.string()),
   background: v.boolean(),
   running: v.boolean(),
-  exit_code: v.optional(integer),
+  ...exitEntriesOnceExited,
   exit_signal: v.optional(v.pipe(v.string(), v.description('Signal name, e.g. SIGKILL.'))),
-  exit_reason: v.optional(v.picklist(EXIT_REASONS)),
-  duration_ms: v.optional(integer),
   started_at_unix: unixSeconds,
   exited_at_unix: v.optional(unixSeconds),
   waiting_for_input: v.optional(WaitingForInputSchema),
@@ -56,10 +58,7 @@ export const ProcessOutputSchema = v.strictObject({
   output: v.string(),
   truncated: v.optional(TruncationSchema),
   running: v.boolean(),
-  exit_code: v.optional(integer),
-  exit_signal: v.optional(v.string()),
-  exit_reason: v.optional(v.picklist(EXIT_REASONS)),
-  duration_ms: v.optional(integer),
+  ...exitEntriesOnceExited,
   waiting_for_input: v.optional(WaitingForInputSchema),
 });
 
@@ -102,15 +101,19 @@ export const ProcessEventsSchema = v.pipe(
   v.description('text/event-stream: `started`, `exited`, `waiting_for_input`, `listening` events (and `lost`); each `id` is a sequence number for Last-Event-ID.'),
 );
 
+/** The `data` of each `GET /{id}/stream` event, by event name: text (utf8) or base64 `data` output, a gap, the exit. */
+export const StreamEventDataSchemas = {
+  output: v.strictObject({ offset: integer, bytes: integer, text: v.optional(v.string()), data: v.optional(v.string()) }),
+  gap: v.strictObject({ offset: integer, lost_bytes: integer, resume_at: integer }),
+  exit: v.strictObject({ ...exitEntries, next_cursor: integer }),
+};
+
 /** The `data` of each events-stream event, by event name (documented as components). */
 export const EventDataSchemas = {
   started: v.strictObject({ id: v.string(), command: v.string(), background: v.boolean(), started_at_unix: unixSeconds }),
   exited: v.strictObject({
     id: v.string(),
-    exit_code: integer,
-    exit_signal: v.optional(v.string()),
-    exit_reason: v.picklist(EXIT_REASONS),
-    duration_ms: integer,
+    ...exitEntries,
     last_lines: v.pipe(v.array(v.string()), v.description('The last lines of output (at most 10 lines, 2048 characters).')),
   }),
   waiting_for_input: v.strictObject({ id: v.string(), prompt: v.string() }),
@@ -129,21 +132,18 @@ export const MetricsTextSchema = v.pipe(v.string(), v.description('Prometheus te
 /** `GET /api/v0/openapi.json`: this document. */
 export const OpenApiDocumentSchema = v.pipe(v.looseObject({ openapi: v.string() }), v.description('This OpenAPI 3.1 document.'));
 
-/** Same keys, and every value the schema accepts is a valid wire value. */
-type Matches<TSchema, TWire> = [keyof TSchema] extends [keyof TWire]
-  ? [keyof TWire] extends [keyof TSchema]
-    ? TSchema extends TWire
-      ? true
-      : false
-    : false
-  : false;
-const _inStep: [
-  Matches<v.InferOutput<typeof ProcessInfoSchema>, ProcessInfoWire>,
-  Matches<v.InferOutput<typeof ProcessOutputSchema>, ProcessOutputWire>,
-  Matches<v.InferOutput<typeof TruncationSchema>, TruncationWire>,
-  Matches<v.InferOutput<typeof ErrorBodySchema>, ErrorBody>,
-  Matches<v.InferOutput<typeof EventDataSchemas.started>, ProcessEventWire['started']>,
-  Matches<v.InferOutput<typeof EventDataSchemas.exited>, ProcessEventWire['exited']>,
-  Matches<v.InferOutput<typeof EventDataSchemas.waiting_for_input>, ProcessEventWire['waiting_for_input']>,
-  Matches<v.InferOutput<typeof EventDataSchemas.listening>, ProcessEventWire['listening']>,
-] = [true, true, true, true, true, true, true, true];
+/** `waiting_for_input` of a status answer. */
+export type WaitingForInputWire = v.InferOutput<typeof WaitingForInputSchema>;
+/** `ProcessInfo` of the v0 wire, plus the additive exit, input-wait and port fields. */
+export type ProcessInfoWire = v.InferOutput<typeof ProcessInfoSchema>;
+export type TruncationWire = v.InferOutput<typeof TruncationSchema>;
+/** `ProcessOutputResponse` of the v0 wire, plus `exit_signal`, `exit_reason`, `duration_ms` once exited. */
+export type ProcessOutputWire = v.InferOutput<typeof ProcessOutputSchema>;
+/** The exit fields of a finished process. */
+export type ExitFieldsWire = v.InferOutput<typeof ExitFieldsSchema>;
+/** Wire data of each events-stream event kind except `lost` (which the stream writes itself). */
+export type ProcessEventWire = { [K in Exclude<keyof typeof EventDataSchemas, 'lost'>]: v.InferOutput<(typeof EventDataSchemas)[K]> };
+/** `lost` of the events stream: how many events a reader behind the history missed, and where it goes on. */
+export type LostEventWire = v.InferOutput<typeof EventDataSchemas.lost>;
+/** Wire data of each process-stream event kind. */
+export type StreamEventWire = { [K in keyof typeof StreamEventDataSchemas]: v.InferOutput<(typeof StreamEventDataSchemas)[K]> };

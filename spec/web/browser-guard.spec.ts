@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import WebSocket from 'ws';
-import { createBrowserGuard, hostName } from '../../src/http/browser-guard.js';
+import { createBrowserGuard, hostName } from '../../src/web/browser-guard.js';
 import { serviceRoutes, type RegisteredRoute } from '../helpers/app-routes.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import WebSocket from 'ws';
 import { realClock, type Clock } from '../../src/clock.js';
-import { INSPECT_SESSION_MS, TICKET_TTL_MS } from '../../src/http/auth.js';
-import { CredentialStore } from '../../src/http/credential-store.js';
+import { INSPECT_SESSION_MS, TICKET_TTL_MS } from '../../src/web/auth.js';
+import { CredentialStore } from '../../src/web/credential-store.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
 const TOKEN = 'access-credentials-token-0123456789';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chatLogFields, parseAncestors, parseChatContext, parseUuid } from '../../src/http/chat-context.js';
+import { chatLogFields, parseAncestors, parseChatContext, parseUuid } from '../../src/protocol/chat-headers.js';
 
 const ID = '3f1c2a9e-8d4b-4c7a-9e2f-1b6d5a4c3e2f';
 

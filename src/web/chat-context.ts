@@ -2,10 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../logger.js';
 import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER, chatLogFields, parseChatContext, type ChatContext } from '../protocol/chat-headers.js';
 
-// Moved to protocol/chat-headers.ts so the client needs no Koa; re-exported for the importers
-// that still name this module (to be pointed at protocol/ when the protocol module lands).
-export { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER, chatLogFields, parseAncestors, parseChatContext, parseUuid, type ChatContext } from '../protocol/chat-headers.js';
-
+/** The request state every route sees: the parsed chat headers and the request logger. */
 export interface RequestState {
   chat: ChatContext;
   log: Logger;

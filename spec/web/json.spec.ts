@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { encodeJson } from '../../src/http/json.js';
+import { encodeJson } from '../../src/web/json.js';
 
 describe('encodeJson', () => {
   it('escapes HTML characters and line separators like Go, and ends with a newline', () => {

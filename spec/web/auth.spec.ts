@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BEARER_CHALLENGE, constantTimeEqual, createBearerCheck } from '../../src/http/auth.js';
+import { BEARER_CHALLENGE, constantTimeEqual, createBearerCheck } from '../../src/web/auth.js';
 import { serviceRoutes, type RegisteredRoute } from '../helpers/app-routes.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Clock } from '../clock.js';
-import { SupervisorError } from '../errors.js';
+import { ProcvisorError } from '../errors.js';
 import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import type { RequestState } from './chat-context.js';
 import { CredentialStore } from './credential-store.js';
@@ -23,8 +23,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digestA, digestB);
 }
 
-export type { BearerVerdict } from '../protocol/bearer-verdict.js';
-
 /**
  * Builds the check of an `Authorization` header value against `token`: `ok`, `missing` (no
  * header, or another scheme) or `invalid` (a Bearer credential that is not the token). The
@@ -43,14 +41,14 @@ export function createBearerCheck(token: string): (authorization: string | undef
  * The UNAUTHORIZED (401) error for a verdict other than `ok`. The caller also sends
  * `WWW-Authenticate: ` + `challengeFor(verdict)`.
  */
-export function unauthorizedError(verdict: Exclude<BearerVerdict, 'ok'>): SupervisorError {
-  if (verdict === 'missing') return new SupervisorError('UNAUTHORIZED', 'Authentication required.', { detail: 'Send the header "Authorization: Bearer <token>".' });
+export function unauthorizedError(verdict: Exclude<BearerVerdict, 'ok'>): ProcvisorError {
+  if (verdict === 'missing') return new ProcvisorError('UNAUTHORIZED', 'Authentication required.', { detail: 'Send the header "Authorization: Bearer <token>".' });
   if (verdict === 'invalid_ticket') {
-    return new SupervisorError('UNAUTHORIZED', 'Invalid or expired ticket.', {
+    return new ProcvisorError('UNAUTHORIZED', 'Invalid or expired ticket.', {
       detail: `A ticket is valid once, for ${TICKET_TTL_MS / 1000} s: get a new one with POST /api/v0/auth/ticket (bearer token required).`,
     });
   }
-  return new SupervisorError('UNAUTHORIZED', 'Invalid bearer token.', { detail: 'The token does not match the authToken setting.' });
+  return new ProcvisorError('UNAUTHORIZED', 'Invalid bearer token.', { detail: 'The token does not match the authToken setting.' });
 }
 
 /** The `WWW-Authenticate` value for a refusal: RFC 6750 adds `error="invalid_token"` for a wrong token. */

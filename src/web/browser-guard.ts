@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
 import { isLoopbackHost } from '../config.js';
-import { SupervisorError, quote } from '../errors.js';
-import type { RequestState } from './chat-context.js';
+import { ProcvisorError, quote } from '../errors.js';
 
 /** What the guard decides on, taken from a request's raw headers and socket. */
 export interface RequestFacts {
@@ -22,10 +20,10 @@ export interface BrowserGuardOptions {
 }
 
 /** The guard: null lets the request through, else the refusal (HOST_NOT_ALLOWED or ORIGIN_NOT_ALLOWED, 403). */
-export type BrowserGuard = (facts: RequestFacts) => SupervisorError | null;
+export type BrowserGuard = (facts: RequestFacts) => ProcvisorError | null;
 
-/** Longest Host or Origin value quoted back in an error message. */
-const MAX_QUOTED_CHARS = 200;
+/** Longest Host or Origin value quoted back in an error message or a log line, characters. */
+export const MAX_QUOTED_CHARS = 200;
 
 /** The facts of a Node request (HTTP route or WebSocket upgrade alike). */
 export function requestFacts(req: IncomingMessage): RequestFacts {
@@ -79,7 +77,7 @@ export function createBrowserGuard(options: BrowserGuardOptions): BrowserGuard {
       const name = hostName(host);
       if (name !== null && hostAllowed(name, configured, options.allowedHosts)) lastServedHost = host;
       else {
-        return new SupervisorError('HOST_NOT_ALLOWED', `Host ${clip(host)} is not allowed.`, {
+        return new ProcvisorError('HOST_NOT_ALLOWED', `Host ${clip(host)} is not allowed.`, {
           detail:
             'procvisor answers only requests addressed to localhost, 127.0.0.1, [::1] or its configured host (this guards against DNS rebinding). ' +
             'If this name is meant to reach it, add it to allowedHosts (PROCVISOR_ALLOWED_HOSTS=name,.domain).',
@@ -90,26 +88,10 @@ export function createBrowserGuard(options: BrowserGuardOptions): BrowserGuard {
     const normalized = origin.toLowerCase();
     if (host !== undefined && normalized === `http://${host.toLowerCase()}`) return null;
     if (allowedOrigins.has(normalized)) return null;
-    return new SupervisorError('ORIGIN_NOT_ALLOWED', `Origin ${clip(origin)} is not allowed.`, {
+    return new ProcvisorError('ORIGIN_NOT_ALLOWED', `Origin ${clip(origin)} is not allowed.`, {
       detail:
         'A web page may call procvisor only from procvisor\'s own origin; nothing was run or read. ' +
         'If pages from this origin are meant to drive it, add the origin to allowedOrigins (PROCVISOR_ALLOWED_ORIGINS=https://app.example).',
     });
-  };
-}
-
-/**
- * The guard as Koa middleware: before everything that answers (auth, body parsing, routes), so
- * a refused request runs nothing and reads nothing. Sits inside the error middleware, which
- * writes the 403.
- */
-export function browserGuardMiddleware(guard: BrowserGuard): Middleware<RequestState> {
-  return async (ctx, next) => {
-    const refusal = guard(requestFacts(ctx.req));
-    if (refusal) {
-      ctx.state.log.info({ code: refusal.code, host: ctx.get('host').slice(0, MAX_QUOTED_CHARS), origin: ctx.get('origin').slice(0, MAX_QUOTED_CHARS) }, 'browser request refused');
-      throw refusal;
-    }
-    await next();
   };
 }

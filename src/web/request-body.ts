@@ -1,7 +1,8 @@
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import * as v from 'valibot';
-import { SupervisorError } from '../errors.js';
+import { describeIssues } from '../describe-issues.js';
+import { ProcvisorError } from '../errors.js';
 
 /**
  * Reads and parses a JSON body of at most `maxBytes` bytes, then validates it with `schema`.
@@ -16,30 +17,30 @@ export async function readJsonBody<TSchema extends v.GenericSchema>(ctx: Context
   } catch (error) {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
-      throw new SupervisorError('BODY_TOO_LARGE', `Request body is larger than ${maxBytes} bytes.`, {
+      throw new ProcvisorError('BODY_TOO_LARGE', `Request body is larger than ${maxBytes} bytes.`, {
         detail: 'Send a smaller body; the limit is the maxBodyBytes setting.',
       });
     }
-    throw new SupervisorError('INVALID_JSON', 'Request body must be valid JSON.', { cause: error, detail: (error as Error).message });
+    throw new ProcvisorError('INVALID_JSON', 'Request body must be valid JSON.', { cause: error, detail: (error as Error).message });
   }
   if (text.trim() === '') {
-    throw new SupervisorError('INVALID_JSON', 'Request body must be valid JSON.', { detail: 'The request body is empty (EOF).' });
+    throw new ProcvisorError('INVALID_JSON', 'Request body must be valid JSON.', { detail: 'The request body is empty (EOF).' });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SupervisorError('INVALID_JSON', 'Request body must be valid JSON.', { cause: error, detail: (error as Error).message });
+    throw new ProcvisorError('INVALID_JSON', 'Request body must be valid JSON.', { cause: error, detail: (error as Error).message });
   }
   if (Array.isArray(parsed) || (parsed !== null && typeof parsed !== 'object')) {
     const kind = Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
-    throw new SupervisorError('INVALID_REQUEST', 'Request body must be valid JSON.', { detail: `Expected a JSON object, got ${kind}.` });
+    throw new ProcvisorError('INVALID_REQUEST', 'Request body must be valid JSON.', { detail: `Expected a JSON object, got ${kind}.` });
   }
   // Like Go's decoder, `null` decodes into an empty request.
   const result = v.safeParse(schema, parsed ?? {});
   if (!result.success) {
-    const detail = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'body'}: ${issue.message}`).join('; ');
-    throw new SupervisorError('INVALID_REQUEST', 'Request body must be valid JSON.', { detail });
+    const detail = describeIssues(result.issues, 'body');
+    throw new ProcvisorError('INVALID_REQUEST', 'Request body must be valid JSON.', { detail });
   }
   return result.output;
 }

@@ -15,5 +15,19 @@
  */
 export type ExitReason = 'exited' | 'signaled' | 'requested' | 'timeout' | 'idle_timeout' | 'shutdown' | 'spawn_failed' | 'drain_cutoff' | 'internal_error' | 'swept';
 
-/** Who decided a process should end, when someone did. The first cause wins. */
-export type EndCause = 'requested' | 'timeout' | 'idle_timeout' | 'shutdown';
+// A Record, so a new ExitReason does not compile until it is listed here.
+const REASONS: Record<ExitReason, true> = {
+  exited: true,
+  signaled: true,
+  requested: true,
+  timeout: true,
+  idle_timeout: true,
+  shutdown: true,
+  spawn_failed: true,
+  drain_cutoff: true,
+  internal_error: true,
+  swept: true,
+};
+
+/** Every ExitReason at run time: the metric's label values and the OpenAPI enum. */
+export const EXIT_REASONS = Object.keys(REASONS) as [ExitReason, ...ExitReason[]];

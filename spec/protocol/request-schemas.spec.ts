@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import * as v from 'valibot';
-import { AddPathsBodySchema } from '../../src/gitwatch/git-routes.js';
-import { InputBodySchema, PtySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from '../../src/http/schemas.js';
+import { AddPathsBodySchema, InputBodySchema, PtySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from '../../src/protocol/request-schemas.js';
 
 const REQUEST_SCHEMAS: Record<string, v.GenericSchema> = {
   StartBodySchema,
