@@ -85,8 +85,10 @@ export const OutputReadResponseSchema = v.looseObject({
   exit_signal: v.optional(v.string()),
   exit_reason: v.optional(v.string()),
   duration_ms: v.optional(v.number()),
-  wait_result: v.optional(v.picklist(['exited', 'output', 'match', 'quiet', 'timeout'])),
+  wait_result: v.optional(v.picklist(['exited', 'output', 'match', 'quiet', 'input', 'port', 'http', 'timeout'])),
   match: v.optional(v.looseObject({ text: v.string(), offset: count })),
+  waiting_for_input: v.optional(WaitingForInputSchema),
+  listening_ports: v.optional(v.array(v.number())),
   delta: v.optional(v.looseObject({ cursor: count, text: v.string(), gap_bytes: count, has_more: v.boolean() })),
   grep: v.optional(
     v.looseObject({
