@@ -129,6 +129,8 @@ export interface OutputReadQuery {
   context?: number;
   max_matches?: number;
   omit_output?: boolean;
+  /** `FROM-TO` byte offsets: list the error-looking lines starting in that range (`error_lines` in the answer). */
+  error_lines?: string;
 }
 
 /** One line of a grep answer. */
@@ -156,6 +158,8 @@ export interface OutputReadResponse {
   delta?: { cursor: number; text: string; gap_bytes: number; has_more: boolean };
   grep?: { lines: GrepLine[]; matches: number; more: boolean; scanned_bytes: number; gap_bytes: number };
   next_cursor?: number;
+  /** With `error_lines`: the first error-looking lines of the range (line numbers of the whole output) and how many more. */
+  error_lines?: { lines: { line: number; text: string }[]; more: number; scanned_bytes: number };
 }
 
 /**

@@ -100,6 +100,7 @@ export const OutputReadResponseSchema = v.looseObject({
     }),
   ),
   next_cursor: v.optional(count),
+  error_lines: v.optional(v.looseObject({ lines: v.array(v.looseObject({ line: count, text: v.string() })), more: count, scanned_bytes: count })),
 });
 
 /** The `data` of each stream event, by event name. */

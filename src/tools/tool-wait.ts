@@ -91,18 +91,21 @@ export async function waitAndCollect(api: ReadApi, id: string, conditions: Retur
   const deadline = performance.now() + timeoutMs;
   const race = new AbortController();
   const raceSignal = signal ? AbortSignal.any([signal, race.signal]) : race.signal;
-  let first: Ended | null = null;
+  // The first condition that holds wins and ends the others. An exit ends every wait by itself,
+  // so it aborts nothing: a match seen just before the exit still counts as the match.
+  const rank = (ended: Ended): number => (ended.reason === 'timeout' ? 0 : ended.reason === 'exited' ? 1 : 2);
+  let winner: Ended | null = null;
   const settled = await Promise.allSettled(
     list.map(async (when) => {
       const ended = await waitOne(api, id, when, cursor, deadline, raceSignal);
-      if (first === null || (first.reason === 'timeout' && ended.reason !== 'timeout')) first = ended;
-      if (ended.reason !== 'timeout') race.abort();
+      if (winner === null || rank(ended) > rank(winner)) winner = ended;
+      if (rank(ended) === 2) race.abort();
       return ended;
     }),
   );
-  const winner = first as Ended | null;
-  if (winner === null) {
-    // Every wait failed: report the first failure that was not our own abort.
+  const found = winner as Ended | null;
+  if (found === null) {
+    // Every wait failed: report the first failure.
     const failure = settled.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
     throw failure?.reason ?? new Error('wait ended without an answer');
   }
@@ -111,7 +114,7 @@ export async function waitAndCollect(api: ReadApi, id: string, conditions: Retur
   const now = await api.readOutput(id, { omit_output: true }, { signal });
   const end = now.next_cursor ?? cursor;
   const output = await readNewOutput(api, id, cursor, end, signal);
-  const { status, reason } = winner;
+  const { status, reason } = found;
   return {
     status: now,
     reason,
