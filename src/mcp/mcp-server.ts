@@ -28,7 +28,9 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
 const INSTRUCTIONS =
   'procvisor runs shell commands (sh -c) on this machine as tracked processes. Use execute for commands; ' +
   'a command still running at its timeout keeps running, and process_output re-attaches to it by id. ' +
-  'execute wait_for returns at a pattern (dev servers), lifetime ends runaway commands, stdin + process_input answer prompts; ' +
+  'execute wait_for returns at a pattern, wait_for_port when a server listens (dev servers), lifetime ends runaway commands; ' +
+  'with stdin, execute returns as soon as the command waits for input (waiting_for_input.prompt) and process_input answers it; ' +
+  'when a process a call left running ends, a logging notification (logger procvisor) says so with its exit code and last lines; ' +
   'process_output since returns only new output, grep searches the whole output. Patterns use RE2 syntax.';
 
 /**
