@@ -329,6 +329,7 @@ export async function measureEconomy(service: ServerChild, options: { only?: str
       rows.push({ measurement: 'economy', metric: `${task.name}: calls, bytes`, floor: `${r.calls}, ${fmtBytes(r.bytes)}`, service: `${p.calls}, ${fmtBytes(p.bytes)}`, ratio: (p.bytes / r.bytes).toFixed(3), target: task.target, met });
     }
     if (!options.only || options.only.includes('prompt latency')) rows.push(...(await measurePromptLatency(client)));
+    if (!options.only || options.only.includes('error scan')) rows.push(await measureErrorScan(client, service.url));
   } finally {
     await client.close();
   }
@@ -385,4 +386,33 @@ async function measurePromptLatency(client: ProcvisorClient): Promise<Row[]> {
   return [
     { measurement: 'economy', metric: 'prompt detection latency p50 / p99 (ms)', floor: '-', service: `${p50.toFixed(0)} / ${p99.toFixed(0)}`, ratio: '-', target: 'no call waits out its timeout', met: missed === 0 },
   ];
+}
+
+/**
+ * What the error-line heuristic costs the service: one `error_lines` read over the whole 50 MB
+ * build log (spilled to disk), timed from the client, with the slowest `/healthz` answered
+ * meanwhile (the scan yields between 1 MiB steps, so other requests are served).
+ */
+async function measureErrorScan(client: ProcvisorClient, serviceUrl: string): Promise<Row> {
+  const { id } = await client.startProcess({ command: BUILD });
+  await client.processOutput(id, { wait: true });
+  const total = (await client.readOutput(id, { omit_output: true })).next_cursor ?? 0;
+  let scanning = true;
+  let slowestHealthMs = 0;
+  const health = (async () => {
+    while (scanning) {
+      const t0 = nowMs();
+      await (await fetch(`${serviceUrl}/healthz`)).arrayBuffer();
+      slowestHealthMs = Math.max(slowestHealthMs, nowMs() - t0);
+    }
+  })();
+  const t0 = nowMs();
+  const read = await client.readOutput(id, { error_lines: `0-${total}`, omit_output: true });
+  const scanMs = nowMs() - t0;
+  scanning = false;
+  await health;
+  const found = read.error_lines;
+  const mbPerS = (found?.scanned_bytes ?? 0) / 1e6 / (scanMs / 1000);
+  detail(`error_lines over the ${(total / 1e6).toFixed(1)} MB build log: ${scanMs.toFixed(0)} ms (${mbPerS.toFixed(0)} MB/s), ${found?.lines.length ?? 0} line(s) + ${found?.more ?? 0} more; slowest /healthz meanwhile ${slowestHealthMs.toFixed(1)} ms`);
+  return { measurement: 'economy', metric: 'error_lines scan of a 50 MB log (ms; slowest /healthz ms)', floor: '-', service: `${scanMs.toFixed(0)}; ${slowestHealthMs.toFixed(1)}`, ratio: '-', target: 'informational', met: null };
 }
