@@ -134,3 +134,18 @@ describe('execute and process_input return at a prompt; execute wait_for_port (r
     });
   });
 });
+
+describe('execute with stdin on a service that cannot watch for input', () => {
+  let tools: Map<string, ChatTool>;
+  useRealAgent(
+    (agent) => {
+      tools = new Map(createChatTools({ client: agent.client, processInput: true }).map((tool) => [tool.name, tool]));
+    },
+    { processWatch: false },
+  );
+
+  it('still returns at the exit (the input wait answers 501, the exit wait goes on)', async () => {
+    const response = await tools.get('execute')!.run({ command: 'sleep 0.3; echo done', stdin: true, timeout: '30s' });
+    expect(JSON.parse(response.text)).to.include({ running: false, exit_code: 0, returned_on: 'exited', output: 'done\n' });
+  });
+});

@@ -38,7 +38,8 @@ export function returnConditions(extras: Pick<ExecuteExtras, 'waitFor' | 'waitFo
   const conditions: ReturnWhen[] = [];
   if (extras.waitFor !== null) conditions.push({ kind: 'match', pattern: extras.waitFor });
   if (extras.waitForPort !== null) conditions.push({ kind: 'port', port: extras.waitForPort === true ? null : extras.waitForPort });
-  if (extras.stdin) conditions.push({ kind: 'input' });
+  // The exit wait beside the input wait: where the service cannot watch for input (501), the call still ends at the exit.
+  if (extras.stdin) conditions.push({ kind: 'input' }, ...(conditions.length === 0 ? [{ kind: 'exit' } as const] : []));
   return conditions.length > 0 ? conditions : [{ kind: 'exit' }];
 }
 
