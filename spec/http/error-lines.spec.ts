@@ -85,6 +85,19 @@ describe('GET /{id}/output?error_lines=FROM-TO (real service, output spilled pas
     expect(found.lines[0]!.text.endsWith('…')).to.equal(true);
   });
 
+  it('counts every matching line when there are thousands in one scan step, with the right line numbers after it', async () => {
+    const { id, total } = await run('i=1; while [ $i -le 6000 ]; do echo "error $i"; i=$((i+1)); done');
+    const all = await errorLines(id, `0-${total}`);
+    expect(all.lines[0]).to.deep.equal({ line: 1, text: 'error 1' });
+    expect(all.more).to.equal(6000 - ERROR_LINE_LIMITS.maxLines);
+    // The offset of line 5001: lines 1-9 are 8 bytes, 10-99 9, 100-999 10, 1000-5000 11.
+    const offset = 9 * 8 + 90 * 9 + 900 * 10 + 4001 * 11;
+    const late = await errorLines(id, `${offset}-${total}`);
+    expect(late.lines[0]).to.deep.equal({ line: 5001, text: 'error 5001' });
+    expect(late.lines).to.have.length(ERROR_LINE_LIMITS.maxLines);
+    expect(late.more).to.equal(1000 - ERROR_LINE_LIMITS.maxLines);
+  });
+
   it('refuses a malformed or reversed range with 400 naming error_lines', async () => {
     const { id } = await run('echo hi');
     for (const bad of ['5', '9-3', 'a-b']) {

@@ -12,18 +12,17 @@ import type { ProcessOutput } from './process-output.js';
 export const ERROR_LINE_SOURCE = String.raw`\b(?:error|Error|ERROR|FAIL|FAILED|failed|failing|fatal|FATAL|panic|Traceback|Exception)\b|[A-Za-z](?:Error|Exception)\b`;
 
 /**
- * Bytes tested in one synchronous step. Smaller than grep's 1 MiB: when every line matches, the
- * halving tests each line on its own (measured: ~240 ms for 1 MiB of short matching lines, so
- * ~60 ms for a 256 KiB step; ~8 ms when nothing matches).
+ * Bytes searched in one synchronous step. Smaller than grep's 1 MiB: when every line is a
+ * candidate, each is tested on its own (tens of ms per 256 KiB of short matching lines).
  */
 export const ERROR_SCAN_CHUNK_BYTES = 262_144;
 
 /** Bounds of one error-line scan. */
 export const ERROR_LINE_LIMITS = { maxLines: 20, maxLineChars: 300, maxScanBytes: 64 * 1024 * 1024 } as const;
 
-// Only a yes/no test per region: re2js answers it on its DFA path (about 1 ms per MiB here),
-// while a find that must report positions runs its NFA from the start of the search (about
-// 300 ms for a match at the end of a 1 MiB step: measured, it stalled /healthz).
+// Only a yes/no test per candidate line: a find that must report positions runs re2js's NFA from
+// the start of the search (about 300 ms for a match at the end of a 1 MiB step: measured, it
+// stalled /healthz), and even a yes/no test over a region that matches costs ~10 ms per 256 KiB.
 let compiled: RE2JS | null = null;
 function errorPattern(): RE2JS {
   return (compiled ??= RE2JS.compile(ERROR_LINE_SOURCE));
@@ -43,7 +42,7 @@ export interface ErrorLinesResult {
  * Lists the lines that start in [from, to) of the output and look like errors (ERROR_LINE_SOURCE),
  * with their line numbers. Reads the spill or the window (ProcessOutput.read) one chunk of
  * ERROR_SCAN_CHUNK_BYTES per event-loop turn: before `from` it only counts line breaks; in the range it
- * finds the matching lines by halving (see matchingLineStarts); at most
+ * tests only the lines that hold a literal of the pattern (see matchingLineStarts); at most
  * ERROR_LINE_LIMITS.maxScanBytes of the range. `signal` stops it early.
  */
 export async function findErrorLines(output: ProcessOutput, from: number, to: number, signal?: AbortSignal): Promise<ErrorLinesResult> {
@@ -61,26 +60,29 @@ export async function findErrorLines(output: ProcessOutput, from: number, to: nu
       if (lastBreak >= 0) data = data.subarray(0, lastBreak + 1);
     }
     const chunkStart = read.from;
-    const chunkEnd = chunkStart + data.length;
-    if (chunkEnd > from) {
+    if (chunkStart + data.length > from) {
       // The first line starting at or after `from`; the end of the last line starting before `end`.
       const skip = Math.max(0, from - chunkStart);
       const scanAt = skip === 0 || data[skip - 1] === 0x0a ? skip : data.indexOf(0x0a, skip) + 1 || data.length;
       const stop = Math.min(data.length, end - chunkStart);
       const scanEnd = stop <= scanAt ? scanAt : stop === data.length || data[stop - 1] === 0x0a ? stop : data.indexOf(0x0a, stop - 1) + 1 || data.length;
-      result.scanned_bytes += Math.max(0, stop - scanAt);
-      const starts: number[] = [];
-      matchingLineStarts(data, scanAt, scanEnd, starts);
+      const candidates = candidateLineStarts(data, scanAt, scanEnd);
+      // A step tests at most MAX_CANDIDATES_PER_STEP lines; the next step starts at the first one left.
+      if (candidates.length > MAX_CANDIDATES_PER_STEP) data = data.subarray(0, candidates[MAX_CANDIDATES_PER_STEP]);
+      result.scanned_bytes += Math.max(0, Math.min(stop, data.length) - scanAt);
+      const pattern = errorPattern();
       let counted = 0;
-      for (const lineStart of starts) {
+      for (const lineStart of candidates.slice(0, MAX_CANDIDATES_PER_STEP)) {
+        const breakAt = data.indexOf(0x0a, lineStart);
+        const lineEnd = breakAt < 0 ? data.length : breakAt;
+        if (!pattern.test(data.subarray(lineStart, lineEnd))) continue;
         line += countBreaks(data, counted, lineStart);
         counted = lineStart;
         if (result.lines.length >= ERROR_LINE_LIMITS.maxLines) {
           result.more += 1;
           continue;
         }
-        const breakAt = data.indexOf(0x0a, lineStart);
-        let text = data.subarray(lineStart, breakAt < 0 ? data.length : breakAt).toString('utf8').replace(/\r$/, '');
+        let text = data.subarray(lineStart, lineEnd).toString('utf8').replace(/\r$/, '');
         if (text.length > ERROR_LINE_LIMITS.maxLineChars) text = `${text.slice(0, ERROR_LINE_LIMITS.maxLineChars)}…`;
         result.lines.push({ line, text });
       }
@@ -88,6 +90,7 @@ export async function findErrorLines(output: ProcessOutput, from: number, to: nu
     } else {
       line += countBreaks(data, 0, data.length);
     }
+    const chunkEnd = chunkStart + data.length;
     position = chunkEnd;
     if (position < end) await yieldToEventLoop();
   }
@@ -95,23 +98,32 @@ export async function findErrorLines(output: ProcessOutput, from: number, to: nu
 }
 
 /**
- * Appends, in order, the starts of the lines in [start, end) (both line boundaries) that match:
- * tests the whole region, and only when it matches splits it at a line break near its middle.
- * Each level of the halving tests every byte at most once, so the cost is at most about
- * log2(lines) DFA passes over the region, however many lines match.
+ * Byte strings of which every match of ERROR_LINE_SOURCE holds at least one (error/Error and
+ * …Error hold "rror", ERROR "RROR", FAIL/FAILED "FAIL", failed/failing "fail", fatal "atal",
+ * FATAL "ATAL", and the rest themselves). Keep in step with the pattern.
  */
-function matchingLineStarts(data: Buffer, start: number, end: number, out: number[]): void {
-  if (start >= end || !errorPattern().test(data.subarray(start, end))) return;
-  const firstBreak = data.indexOf(0x0a, start);
-  if (firstBreak < 0 || firstBreak >= end - 1) {
-    out.push(start);
-    return;
+const LITERALS = ['rror', 'RROR', 'FAIL', 'fail', 'atal', 'ATAL', 'panic', 'Traceback', 'Exception'].map((text) => Buffer.from(text));
+
+/** Candidate lines tested in one step at most (a few µs each: ~10 ms when every line is one). */
+const MAX_CANDIDATES_PER_STEP = 2048;
+
+/**
+ * The starts, ascending, of the lines in [start, end) (both line boundaries) that hold one of
+ * LITERALS, found with Buffer.indexOf (memchr-fast): only these can match, and each is then tested
+ * on its own with RE2's yes/no test, so no regex pass runs over lines that cannot match.
+ */
+function candidateLineStarts(data: Buffer, start: number, end: number): number[] {
+  const candidates = new Set<number>();
+  for (const literal of LITERALS) {
+    let at = data.indexOf(literal, start);
+    while (at >= 0 && at < end) {
+      candidates.add(at === 0 ? 0 : data.lastIndexOf(0x0a, at - 1) + 1);
+      const lineEnd = data.indexOf(0x0a, at);
+      if (lineEnd < 0) break;
+      at = data.indexOf(literal, lineEnd + 1);
+    }
   }
-  const middle = start + ((end - start) >> 1);
-  let cut = data.indexOf(0x0a, middle);
-  if (cut < 0 || cut >= end - 1) cut = data.lastIndexOf(0x0a, middle - 1);
-  matchingLineStarts(data, start, cut + 1, out);
-  matchingLineStarts(data, cut + 1, end, out);
+  return [...candidates].sort((a, b) => a - b);
 }
 
 function countBreaks(data: Buffer, from: number, to: number): number {
