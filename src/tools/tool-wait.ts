@@ -82,9 +82,10 @@ async function waitOne(api: ReadApi, id: string, when: ReturnWhen, cursor: numbe
 
 /**
  * Waits until any of `conditions` holds (or the exit) from `cursor`, for at most `timeoutMs`:
- * one long-poll per condition at a time, the first to end aborts the others. Then collects the
- * output between `cursor` and the end it saw (see readNewOutput). Rejects with the client's
- * error (the caller words it for the model).
+ * one long-poll per condition at a time, the first to hold aborts the others. A condition whose
+ * wait fails (e.g. an input wait where the service cannot watch: 501) drops out and the others
+ * go on. Then collects the output between `cursor` and the end it saw (see readNewOutput).
+ * Rejects with the client's error when every wait failed (the caller words it for the model).
  */
 export async function waitAndCollect(api: ReadApi, id: string, conditions: ReturnWhen | readonly ReturnWhen[], cursor: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<WaitOutcome> {
   const list = Array.isArray(conditions) ? (conditions as readonly ReturnWhen[]) : [conditions as ReturnWhen];
