@@ -9,7 +9,7 @@ import { createMcpServer } from '../../src/mcp/mcp-server.js';
 import { createChatTools } from '../../src/tools/chat-tools.js';
 import type { ServerChild } from '../lib/children.js';
 import { detail, title, type Row } from '../lib/report.js';
-import { nowMs, table } from '../lib/stats.js';
+import { nowMs, percentile, table } from '../lib/stats.js';
 
 /** What one side of a task cost the model. */
 interface Tally {
@@ -99,6 +99,8 @@ const runs = (dir: string): number => {
   }
 };
 
+/** A server that says nothing useful and listens on a port it picks itself, after 2 s. */
+const PORT_SERVER = node(`console.log('starting'); setTimeout(() => require('http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', function () { console.log('server started') }), 2000)`);
 const DEV_SERVER = node(`console.log('vite dev'); setTimeout(() => console.log('ready on :5173'), 2000); setInterval(() => {}, 1000)`);
 const PROMPT = (dir: string): string => `echo run >> ${dir}/runs; printf 'Proceed? [y/N] '; read a; if [ "$a" = y ]; then echo applied; else echo aborted; exit 1; fi`;
 /** 50 MB of build lines, one error line in the middle, a last line saying how it ended, exit 2. */
@@ -132,8 +134,29 @@ export const TASKS: Task[] = [
     met: (t) => t.calls === 1 && t.success,
   },
   {
+    name: 'dev server by port',
+    target: '1 call, returns when it listens, with the port',
+    async reference(agent) {
+      const started = await agent.call('execute', { command: PORT_SERVER, run_in_background: true });
+      const id = started.background_process_id!;
+      // The reference cannot see ports: the model polls until the log says it started (and still does not know the port).
+      for (let i = 0; i < 20; i += 1) {
+        const check = await agent.call('process_output', { process_id: id, wait_timeout: '1s' });
+        if (check.output?.includes('server started')) return finish(agent, id, false, 'polls process_output; never learns the port');
+      }
+      return finish(agent, id, false, 'never saw it start');
+    },
+    async procvisor(agent) {
+      const result = await agent.call('execute', { command: PORT_SERVER, wait_for_port: true, timeout: '30s', lifetime: '2m' });
+      const port = (result.listening_ports as number[] | undefined)?.[0];
+      const answer = port === undefined ? '' : await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      return finish(agent, result.process_id!, result.returned_on === 'port' && answer === 'ok', 'execute wait_for_port: true');
+    },
+    met: (t) => t.calls === 1 && t.success,
+  },
+  {
     name: 'interactive prompt',
-    target: '≤ 3 calls, no re-run',
+    target: '2 calls, no re-run, no call waits out its timeout',
     async reference(agent, dir) {
       const first = await agent.call('execute', { command: PROMPT(dir) });
       // stdin is /dev/null: `read` gets end of input; the model re-runs with the answer piped in.
@@ -141,11 +164,13 @@ export const TASKS: Task[] = [
       return { success: second.output?.includes('applied') === true, runs: runs(dir), note: 're-runs with the answer piped in' };
     },
     async procvisor(agent, dir) {
-      const prompt = await agent.call('execute', { command: PROMPT(dir), stdin: true, wait_for: 'Proceed\\? \\[y/N\\]', lifetime: '1m' });
-      const reply = await agent.call('process_input', { process_id: prompt.process_id, text: 'y\n', wait_for: '^applied$' });
-      return { success: reply.output?.includes('applied') === true, runs: runs(dir), note: 'execute stdin+wait_for, process_input' };
+      // No pattern for the prompt: execute returns because the command waits for input, long before its 5 min timeout.
+      const prompt = await agent.call('execute', { command: PROMPT(dir), stdin: true, timeout: '5m', lifetime: '10m' });
+      const asked = prompt.returned_on === 'input' && (prompt.wall_duration_ms as number) < 60_000;
+      const reply = await agent.call('process_input', { process_id: prompt.process_id, text: 'y\n', wait_timeout: '5m' });
+      return { success: asked && reply.output?.includes('applied') === true && reply.running === false, runs: runs(dir), note: 'execute stdin returns at the prompt, process_input answers' };
     },
-    met: (t) => t.calls <= 3 && t.success && t.runs === 1,
+    met: (t) => t.calls === 2 && t.success && t.runs === 1,
   },
   {
     name: '50 MB build log, one error line',
@@ -163,6 +188,21 @@ export const TASKS: Task[] = [
       return { success: grep.output?.includes('error: expected') === true && grep.exit_code === 2, note: 'process_output grep (waits for the exit)' };
     },
     met: (t) => t.calls <= 2 && t.success && t.bytes < 4096,
+  },
+  {
+    name: '50 MB build log in the foreground',
+    target: 'error line + exit code in 1 call (cut output keeps error lines)',
+    async reference(agent) {
+      const first = await agent.call('execute', { command: BUILD, timeout: '5m' });
+      if (first.output?.includes('error:')) return { success: true, note: 'seen in the first answer' };
+      const second = await agent.call('execute', { command: `${BUILD} 2>&1 | grep -n 'error:'`, timeout: '5m' });
+      return { success: second.output?.includes('error:') === true, note: 'head+tail loses it; re-runs the build with grep' };
+    },
+    async procvisor(agent) {
+      const result = await agent.call('execute', { command: BUILD, timeout: '5m', lifetime: '10m' });
+      return { success: /\[line \d+\] src\/parser\.c:4711: error: expected/.test(result.output ?? '') && result.exit_code === 2, note: 'execute (lifetime): the cut output lists the omitted error line' };
+    },
+    met: (t) => t.calls === 1 && t.success,
   },
   {
     name: 'progress of a long test run',
@@ -288,6 +328,8 @@ export async function measureEconomy(service: ServerChild, options: { only?: str
       detail(`${task.name}: reference ${r.note}; procvisor ${p.note}`);
       rows.push({ measurement: 'economy', metric: `${task.name}: calls, bytes`, floor: `${r.calls}, ${fmtBytes(r.bytes)}`, service: `${p.calls}, ${fmtBytes(p.bytes)}`, ratio: (p.bytes / r.bytes).toFixed(3), target: task.target, met });
     }
+    if (!options.only || options.only.includes('prompt latency')) rows.push(...(await measurePromptLatency(client)));
+    if (!options.only || options.only.includes('error scan')) rows.push(await measureErrorScan(client, service.url));
   } finally {
     await client.close();
   }
@@ -304,4 +346,73 @@ async function cleanUp(client: ProcvisorClient): Promise<void> {
 
 function fmtBytes(bytes: number): string {
   return bytes < 10_000 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Prompts measured (two per run: execute's and process_input's). */
+const LATENCY_RUNS = 25;
+/** Each prompt line carries the time it was written (ms since the epoch, from date). */
+const TIMED_PROMPTS = `printf "T=$(date +%s%3N) first? "; read a; printf "T=$(date +%s%3N) second? "; read b; echo done`;
+
+/**
+ * Detection latency through the MCP tools: from the moment a prompt is written to the moment the
+ * tool call (execute with stdin, then process_input) returns to the model, which waits with a
+ * 60 s timeout and no pattern. Also counts the calls that did not return at the prompt (ran into
+ * the timeout or returned for another reason): the target is none.
+ */
+async function measurePromptLatency(client: ProcvisorClient): Promise<Row[]> {
+  const agent = await mcpAgent(client);
+  const latencies: number[] = [];
+  let missed = 0;
+  const written = (output: string | undefined): number => Number(/T=(\d+) \w+\? $/.exec(output ?? '')?.[1] ?? NaN);
+  try {
+    for (let i = 0; i < LATENCY_RUNS; i += 1) {
+      const first = await agent.call('execute', { command: TIMED_PROMPTS, stdin: true, timeout: '60s', lifetime: '2m' });
+      const firstAt = Date.now();
+      if (first.returned_on === 'input') latencies.push(firstAt - written(first.output));
+      else missed += 1;
+      const second = await agent.call('process_input', { process_id: first.process_id, text: 'x\n', quiet: '60s', wait_timeout: '60s' });
+      const secondAt = Date.now();
+      if (second.returned_on === 'input') latencies.push(secondAt - written(second.output));
+      else missed += 1;
+      await agent.call('process_input', { process_id: first.process_id, text: 'y\n' });
+    }
+  } finally {
+    await agent.close();
+    await cleanUp(client);
+  }
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  detail(`prompt detection latency (prompt written -> tool returns, ${latencies.length} prompts via MCP): p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; calls not returning at the prompt: ${missed}`);
+  return [
+    { measurement: 'economy', metric: 'prompt detection latency p50 / p99 (ms)', floor: '-', service: `${p50.toFixed(0)} / ${p99.toFixed(0)}`, ratio: '-', target: 'no call waits out its timeout', met: missed === 0 },
+  ];
+}
+
+/**
+ * What the error-line heuristic costs the service: one `error_lines` read over the whole 50 MB
+ * build log (spilled to disk), timed from the client, with the slowest `/healthz` answered
+ * meanwhile (the scan yields between 1 MiB steps, so other requests are served).
+ */
+async function measureErrorScan(client: ProcvisorClient, serviceUrl: string): Promise<Row> {
+  const { id } = await client.startProcess({ command: BUILD });
+  await client.processOutput(id, { wait: true });
+  const total = (await client.readOutput(id, { omit_output: true })).next_cursor ?? 0;
+  let scanning = true;
+  let slowestHealthMs = 0;
+  const health = (async () => {
+    while (scanning) {
+      const t0 = nowMs();
+      await (await fetch(`${serviceUrl}/healthz`)).arrayBuffer();
+      slowestHealthMs = Math.max(slowestHealthMs, nowMs() - t0);
+    }
+  })();
+  const t0 = nowMs();
+  const read = await client.readOutput(id, { error_lines: `0-${total}`, omit_output: true });
+  const scanMs = nowMs() - t0;
+  scanning = false;
+  await health;
+  const found = read.error_lines;
+  const mbPerS = (found?.scanned_bytes ?? 0) / 1e6 / (scanMs / 1000);
+  detail(`error_lines over the ${(total / 1e6).toFixed(1)} MB build log: ${scanMs.toFixed(0)} ms (${mbPerS.toFixed(0)} MB/s), ${found?.lines.length ?? 0} line(s) + ${found?.more ?? 0} more; slowest /healthz meanwhile ${slowestHealthMs.toFixed(1)} ms`);
+  return { measurement: 'economy', metric: 'error_lines scan of a 50 MB log (ms; slowest /healthz ms)', floor: '-', service: `${scanMs.toFixed(0)}; ${slowestHealthMs.toFixed(1)}`, ratio: '-', target: 'informational', met: null };
 }

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'chai';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -96,6 +97,26 @@ describe('procvisor mcp', function () {
   });
 
   describe('with an embedded procvisor', () => {
+    it('sends a logging notification when a background process it started ends', async () => {
+      const running = await launch([]);
+      try {
+        const notices: unknown[] = [];
+        running.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+          notices.push(notification.params);
+        });
+        const started = JSON.parse(text(await running.client.callTool({ name: 'execute', arguments: { command: 'sleep 0.3; echo "tests: 3 failing"; exit 1', run_in_background: true } }))) as {
+          background_process_id: string;
+        };
+        await waitUntil(() => notices.length > 0, 'an exit notification', 30_000);
+        expect(notices).to.have.length(1);
+        expect(notices[0]).to.deep.include({ level: 'warning', logger: 'procvisor' });
+        expect((notices[0] as { data: unknown }).data).to.deep.include({ process_id: started.background_process_id, exit_code: 1, last_lines: ['tests: 3 failing'] });
+      } finally {
+        await running.client.close();
+      }
+    });
+
+
     it('runs commands, keeps stdout for MCP only, and kills its processes when the host closes stdin', async () => {
       const running = await launch([]);
       const pid = running.transport.pid ?? -1;

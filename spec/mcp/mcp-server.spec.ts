@@ -43,6 +43,7 @@ describe('createMcpServer', () => {
       'workdir',
       'run_in_background',
       'wait_for',
+      'wait_for_port',
       'lifetime',
       'stdin',
       'idempotency_key',

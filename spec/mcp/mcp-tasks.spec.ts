@@ -60,6 +60,25 @@ describe('the six agent tasks through the MCP server (real service, real process
     expect(readFileSync(join(dir, 'runs'), 'utf8')).to.equal('run\n');
   });
 
+  it('interactive prompt without knowing its text: execute returns waiting_for_input, process_input answers (schema-checked)', async () => {
+    // listTools first: the SDK client then checks each structured result against the output schema.
+    await mcp.listTools();
+    const prompt = await call('execute', { command: `printf 'Proceed? [y/N] '; read a; [ "$a" = y ] && echo applied`, stdin: true, timeout: '60s' });
+    expect(prompt.fields).to.deep.include({ running: true, returned_on: 'input', waiting_for_input: { prompt: 'Proceed? [y/N] ' } });
+    const reply = await call('process_input', { process_id: prompt.fields.process_id, text: 'y\n' });
+    expect(reply.fields).to.include({ running: false, exit_code: 0 });
+    expect(reply.output).to.equal('applied\n');
+  });
+
+  it('dev server by port: one call that returns when it listens, with the port (schema-checked)', async () => {
+    await mcp.listTools();
+    const server = `setTimeout(() => require('http').createServer((q, r) => r.end('hi')).listen(0, '127.0.0.1'), 300)`;
+    const { fields } = await call('execute', { command: `${NODE} -e ${JSON.stringify(server)}`, wait_for_port: true, timeout: '30s', lifetime: '1m' });
+    expect(fields).to.include({ running: true, returned_on: 'port' });
+    const port = (fields.listening_ports as number[])[0]!;
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).to.equal('hi');
+  });
+
   it('build log: the error line and the exit code in two calls, under 4 KB', async () => {
     const script = `let s='';for(let i=1;i<=300000;i++){s+=(i===150000?'x.c:1: error: boom':'CC unit'+i+'.o -O2')+'\\n';if(s.length>65536){process.stdout.write(s);s=''}}process.stdout.write(s+'make: *** Error 2\\n',()=>process.exit(2))`;
     const started = await call('execute', { command: `${NODE} -e "${script}"`, run_in_background: true, lifetime: '2m' });

@@ -118,8 +118,10 @@ export interface StreamOutputOptions extends CallOptions {
 
 /** Query of a procvisor output read (`GET /{id}/output` with procvisor's parameters). */
 export interface OutputReadQuery {
-  wait?: 'exit' | 'output' | 'match' | 'quiet';
+  wait?: 'exit' | 'output' | 'match' | 'quiet' | 'input' | 'port';
   cursor?: number;
+  /** With `wait=port`: the port to wait for (any port without it). */
+  port?: number;
   pattern?: string;
   quiet_ms?: number;
   timeout_ms?: number;
@@ -128,6 +130,8 @@ export interface OutputReadQuery {
   context?: number;
   max_matches?: number;
   omit_output?: boolean;
+  /** `FROM-TO` byte offsets: list the error-looking lines starting in that range (`error_lines` in the answer). */
+  error_lines?: string;
 }
 
 /** One line of a grep answer. */
@@ -146,11 +150,17 @@ export interface OutputReadResponse {
   exit_signal?: string;
   exit_reason?: string;
   duration_ms?: number;
-  wait_result?: 'exited' | 'output' | 'match' | 'quiet' | 'timeout';
+  wait_result?: 'exited' | 'output' | 'match' | 'quiet' | 'input' | 'port' | 'http' | 'timeout';
   match?: { text: string; offset: number };
+  /** While the process waits for input (started with stdin or a terminal): since when, and the prompt line. */
+  waiting_for_input?: { since_ms: number; prompt: string };
+  /** With `wait=port`: the ports the group listens on. */
+  listening_ports?: number[];
   delta?: { cursor: number; text: string; gap_bytes: number; has_more: boolean };
   grep?: { lines: GrepLine[]; matches: number; more: boolean; scanned_bytes: number; gap_bytes: number };
   next_cursor?: number;
+  /** With `error_lines`: the first error-looking lines of the range (line numbers of the whole output) and how many more. */
+  error_lines?: { lines: { line: number; text: string }[]; more: number; scanned_bytes: number };
 }
 
 /**

@@ -108,6 +108,7 @@ export const API_OPERATIONS: readonly OperationSpec[] = [
       { name: 'context', in: 'query', description: 'Lines of context around each grep match (default 2, at most 10).', schema: v.string() },
       { name: 'max_matches', in: 'query', description: 'Matching lines a grep lists at most (default 20, at most 200).', schema: v.string() },
       { name: 'lines', in: 'query', description: '`FIRST-LAST` (1-based, inclusive): those lines of the whole output in `lines` (at most 1000 lines and 64 KiB).', schema: v.string() },
+      { name: 'error_lines', in: 'query', description: '`FROM-TO` (byte offsets, TO exclusive): the lines starting there that look like errors (RE2 heuristic: error/Error/FAIL/failed/failing/fatal/panic/Traceback/Exception words, `…Error`/`…Exception` names), with line numbers, in `error_lines` (at most 20 lines, the rest counted in `more`; at most 64 MiB searched).', schema: v.string() },
       { name: 'omit_output', in: 'query', description: '`true`: leave the head+tail `output` and `truncated` out (for cursor, match and grep reads).', schema: v.string() },
       ...CHAT_HEADERS,
     ],

@@ -48,6 +48,7 @@ export const OutputQuerySchema = v.object({
   max_matches: v.optional(integerString(1, GREP_LIMITS.maxMatches)),
   omit_output: v.optional(v.picklist(['true', 'false'])),
   lines: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}-\d{1,9}$/, 'must be FIRST-LAST, 1-based line numbers'))),
+  error_lines: v.optional(v.pipe(v.string(), v.regex(/^\d{1,16}-\d{1,16}$/, 'must be FROM-TO, byte offsets'))),
 });
 
 /** A grep read: the pattern and its bounds. */
@@ -66,6 +67,8 @@ export interface OutputQuery {
   limit: number;
   /** Search the whole output for matching lines (`grep`), or null. */
   grep: GrepQuery | null;
+  /** Byte range whose error-looking lines to list (`error_lines=FROM-TO`, TO exclusive), or null. */
+  errorLines: { from: number; to: number } | null;
   /** Lines to read (`lines=FIRST-LAST`, 1-based, inclusive), or null. */
   lines: { first: number; last: number } | null;
   /** Leave the head+tail `output` (and `truncated`) out of the answer (`omit_output=true`). */
@@ -138,7 +141,14 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
     q.status !== undefined ||
     q.grep !== undefined ||
     q.omit_output !== undefined ||
-    q.lines !== undefined;
+    q.lines !== undefined ||
+    q.error_lines !== undefined;
+  let errorLines: { from: number; to: number } | null = null;
+  if (q.error_lines !== undefined) {
+    const [from = 0, to = 0] = q.error_lines.split('-').map(Number);
+    if (to < from) throw new ProcvisorError('INVALID_REQUEST', 'Invalid query parameter.', { detail: 'error_lines: must be FROM-TO with FROM <= TO' });
+    errorLines = { from, to };
+  }
   let lines: { first: number; last: number } | null = null;
   if (q.lines !== undefined) {
     const [first = 0, last = 0] = q.lines.split('-').map(Number);
@@ -152,5 +162,5 @@ export function parseOutputQuery(raw: Record<string, string>, currentEnd: number
           pattern: compilePattern(q.grep, 'grep'),
           options: { ...DEFAULT_GREP_OPTIONS, ...(q.context === undefined ? {} : { contextLines: q.context }), ...(q.max_matches === undefined ? {} : { maxMatches: q.max_matches }) },
         };
-  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, grep, lines, omitOutput: q.omit_output === 'true', extended };
+  return { condition, timeoutMs: q.timeout_ms ?? null, cursor, limit: q.limit ?? MAX_DELTA_BYTES, grep, lines, errorLines, omitOutput: q.omit_output === 'true', extended };
 }

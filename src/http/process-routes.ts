@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import { ProcvisorError, quote } from '../errors.js';
 import { API_SIGNALS } from '../spawn/signals.js';
+import { findErrorLines } from '../supervisor/error-lines.js';
 import { grepOutput } from '../supervisor/output-grep.js';
 import { readLineRange } from '../supervisor/output-lines.js';
 import type { WaitResult } from '../supervisor/output-wait.js';
@@ -30,7 +31,7 @@ export interface ProcessRouteDeps {
 /** The encoded output answer of each exited process (it never changes); gone with the record. */
 const encodedOutputs = new WeakMap<ProcessRecord, string>();
 
-const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, lines: null, omitOutput: false, extended: false };
+const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, lines: null, errorLines: null, omitOutput: false, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
 /** The process API, mounted at `/api/v0/processes`. Handlers are thin: parse, call, map. */
@@ -100,6 +101,8 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   if (grep?.aborted) return;
   const lines = query.lines === null ? null : await whileConnected(ctx, (signal) => readLineRange(output, query.lines!.first, query.lines!.last, undefined, signal));
   if (lines?.aborted) return;
+  const errorLines = query.errorLines === null ? null : await whileConnected(ctx, (signal) => findErrorLines(output, query.errorLines!.from, query.errorLines!.to, signal));
+  if (errorLines?.aborted) return;
   const delta = query.cursor === null ? null : output.read(query.cursor, query.limit);
   const { output: text, truncated, ...status } = body;
   sendJson(ctx, 200, {
@@ -107,6 +110,7 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     ...status,
     ...(grep ? { grep: grep.result } : {}),
     ...(lines ? { lines: lines.result } : {}),
+    ...(errorLines ? { error_lines: errorLines.result } : {}),
     ...(waited ? { wait_result: waited.result } : {}),
     ...(waited?.result === 'match' ? { match: waited.match } : {}),
     ...(waited?.result === 'http' ? { http_status: waited.httpStatus } : {}),

@@ -49,7 +49,9 @@ export async function run(args: string[]): Promise<number> {
   const url = parsed.url ?? embedded?.url ?? '';
   const client = new ProcvisorClient({ url, ...(embedded ? { serverMaxWaitMs: config.maxWaitMs } : {}) });
   const shutdown = new AbortController();
-  const server = createMcpServer({ tools: createChatTools({ client, processInput: true }), version: PACKAGE_VERSION, log, signal: shutdown.signal });
+  // From the start of the history (after=0): an exit that happens while a tool call is still answering is not missed.
+  const events = client.processEvents({ after: 0, signal: shutdown.signal });
+  const server = createMcpServer({ tools: createChatTools({ client, processInput: true }), version: PACKAGE_VERSION, log, signal: shutdown.signal, events });
 
   let stop: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (stop = resolve));

@@ -71,6 +71,13 @@ export const GrepSchema = v.strictObject({
   gap_bytes: integer,
 });
 
+/** `error_lines`: error-looking lines of a byte range (see findErrorLines). */
+export const ErrorLinesSchema = v.strictObject({
+  lines: v.array(v.strictObject({ line: integer, text: v.string() })),
+  more: integer,
+  scanned_bytes: integer,
+});
+
 export const OutputResponseSchema = v.strictObject({
   ...ProcessOutputSchema.entries,
   output: v.optional(v.pipe(v.string(), v.description('Absent with omit_output=true.'))),
@@ -80,6 +87,7 @@ export const OutputResponseSchema = v.strictObject({
   listening_ports: v.optional(v.pipe(v.array(integer), v.description('With wait=port or wait=http: the ports the group listens on.'))),
   delta: v.optional(v.strictObject({ cursor: integer, text: v.string(), gap_bytes: integer, has_more: v.boolean() })),
   grep: v.optional(GrepSchema),
+  error_lines: v.optional(ErrorLinesSchema),
   lines: v.optional(v.strictObject({ first: integer, last: integer, text: v.string(), more: v.boolean(), gap_bytes: integer })),
   next_cursor: v.optional(integer),
 });

@@ -24,7 +24,7 @@ export interface ToolContext {
 /** A JSON Schema (draft 2020-12 subset) describing a tool's input object. */
 export interface ToolInputSchema {
   type: 'object';
-  properties: Record<string, { type: 'string' | 'boolean' | 'integer'; description?: string; enum?: string[]; minimum?: number }>;
+  properties: Record<string, { type: 'string' | 'boolean' | 'integer' | ('integer' | 'boolean')[]; description?: string; enum?: string[]; minimum?: number }>;
   required?: string[];
 }
 

@@ -30,6 +30,7 @@ const ExecuteArgsSchema = v.object({
   workdir: v.nullish(v.string()),
   run_in_background: v.nullish(v.boolean()),
   wait_for: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
+  wait_for_port: v.nullish(v.union([v.boolean(), v.pipe(v.number(), v.integer('must be a port number or true'), v.minValue(1, 'must be a port number (1-65535) or true'), v.maxValue(65_535, 'must be a port number (1-65535) or true'))])),
   lifetime: v.nullish(v.string()),
   stdin: v.nullish(v.boolean()),
   idempotency_key: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
@@ -44,8 +45,8 @@ const DESCRIPTION =
   'call process_output with it to re-attach and wait for the result. ' +
   'Set run_in_background=true for processes that keep running (dev servers, file watchers) or to do other work meanwhile. ' +
   "Never background with the shell's '&'. " +
-  'Optional: wait_for returns as soon as the output matches a pattern (dev servers: one call, at readiness); lifetime ends a command that may run away; ' +
-  'stdin keeps input open for process_input (prompts); idempotency_key makes a retried call return the first run instead of running twice. ' +
+  'Optional: wait_for returns as soon as the output matches a pattern, wait_for_port as soon as a server listens (dev servers: one call, at readiness); lifetime ends a command that may run away; ' +
+  'stdin keeps input open and returns at a prompt (waiting_for_input), to answer with process_input; idempotency_key makes a retried call return the first run instead of running twice. ' +
   'Those results carry a cursor: pass it to process_output as since to get only newer output.';
 
 /**
@@ -88,13 +89,21 @@ export function createExecuteTool(options: ExecuteToolOptions): ChatTool {
             'Return as soon as the output matches this pattern (RE2 syntax, e.g. "ready on|listening", "^error"), instead of waiting for the exit; ' +
             'the process keeps running. For dev servers and watchers: one call that returns at readiness. Bounded by timeout.',
         },
+        wait_for_port: {
+          type: ['integer', 'boolean'],
+          description:
+            'For servers: return as soon as the process listens on this TCP port (or on any port with true), with listening_ports; the server keeps running. ' +
+            'Bounded by timeout. Works with run_in_background too.',
+        },
         lifetime: {
           type: 'string',
           description: "End the process (SIGTERM, then SIGKILL) after this long, e.g. '2m'. For commands that may run away; the timeout only stops waiting.",
         },
         stdin: {
           type: 'boolean',
-          description: 'Keep stdin open so process_input can answer prompts (combine with wait_for on the prompt text).',
+          description:
+            'Keep stdin open for commands that may ask a question: the call returns as soon as the process waits for input, with waiting_for_input.prompt and process_id; ' +
+            'answer with process_input. Without it stdin is empty and a prompt reads end-of-input.',
         },
         idempotency_key: {
           type: 'string',
@@ -118,7 +127,8 @@ async function runExecute(options: ExecuteToolOptions, input: unknown, signal: A
   const api = resolved.value;
   if (args.command === '') return toolError('command is required');
   const { command, background } = promoteTrailingAmpersand(args.command, args.run_in_background === true);
-  const extended = args.wait_for != null || args.lifetime != null || args.stdin === true || args.idempotency_key != null;
+  const waitForPort = args.wait_for_port === true ? true : typeof args.wait_for_port === 'number' ? args.wait_for_port : null;
+  const extended = args.wait_for != null || waitForPort !== null || args.lifetime != null || args.stdin === true || args.idempotency_key != null;
   if (background && !extended) return runInBackground(api, command, args, signal, callId);
   let timeout = fromMilliseconds(options.defaultTimeoutMs !== undefined && options.defaultTimeoutMs > 0 ? options.defaultTimeoutMs : DEFAULT_EXECUTE_TIMEOUT_MS);
   if (args.timeout != null) {
@@ -143,7 +153,7 @@ async function runExecute(options: ExecuteToolOptions, input: unknown, signal: A
   return runExecuteExtended(
     api,
     { command, workdir: args.workdir ?? undefined, background, timeout },
-    { waitFor: args.wait_for ?? null, lifetimeMs, stdin: args.stdin === true, idempotencyKey: args.idempotency_key ?? callId ?? null },
+    { waitFor: args.wait_for ?? null, waitForPort, lifetimeMs, stdin: args.stdin === true, idempotencyKey: args.idempotency_key ?? callId ?? null },
     signal,
   );
 }

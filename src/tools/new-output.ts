@@ -42,5 +42,41 @@ export async function readNewOutput(api: Required<Pick<ProcessApi, 'readOutput'>
   const tailBreak = tail.text.indexOf('\n');
   const tailText = tailBreak >= 0 && tailBreak < tail.text.length - 1 ? tail.text.slice(tailBreak + 1) : tail.text;
   const omittedBytes = Math.max(0, end - cursor - head.gap - Buffer.byteLength(headText) - Buffer.byteLength(tailText));
-  return { text: `${headText}[… ${omittedBytes} bytes omitted: use process_output with grep, or since …]\n${tailText}`, from: head.from, to: end, omittedBytes, gapBytes: head.gap };
+  const marker = `[… ${omittedBytes} bytes omitted: use process_output with grep, or since …]\n`;
+  const omittedFrom = head.from + Buffer.byteLength(headText);
+  const errors = await omittedErrorLines(api, id, omittedFrom, omittedFrom + omittedBytes, signal);
+  return { text: `${headText}${marker}${errors}${tailText}`, from: head.from, to: end, omittedBytes, gapBytes: head.gap };
+}
+
+/** Most bytes of error-looking lines added to a cut output (on top of MAX_NEW_OUTPUT_BYTES). */
+export const MAX_ERROR_LINES_BYTES = 4096;
+
+/**
+ * The lines of the omitted part [from, to) that look like errors (the service's `error_lines`
+ * heuristic over the whole output on disk), as `[line N] text` lines under a heading, at most
+ * MAX_ERROR_LINES_BYTES, with a marker counting the ones left out. Empty when none matched or
+ * the service cannot tell (an older agent: the read fails, and the cut output stays as it was).
+ */
+async function omittedErrorLines(api: Required<Pick<ProcessApi, 'readOutput'>>, id: string, from: number, to: number, signal: AbortSignal | undefined): Promise<string> {
+  if (to <= from) return '';
+  let found;
+  try {
+    found = (await api.readOutput(id, { error_lines: `${from}-${to}`, omit_output: true }, { signal })).error_lines;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return '';
+  }
+  if (found === undefined || found.lines.length === 0) return '';
+  let text = '[error-looking lines in the omitted part, by line number:]\n';
+  let more = found.more;
+  for (const [index, entry] of found.lines.entries()) {
+    const line = `[line ${entry.line}] ${entry.text}\n`;
+    if (Buffer.byteLength(text) + Buffer.byteLength(line) > MAX_ERROR_LINES_BYTES) {
+      more += found.lines.length - index;
+      break;
+    }
+    text += line;
+  }
+  if (more > 0) text += `[… ${more} more error-looking lines omitted: process_output grep finds them …]\n`;
+  return text;
 }

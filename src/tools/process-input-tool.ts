@@ -43,7 +43,7 @@ export function createProcessInputTool(options: { client: ClientSource | undefin
     name: PROCESS_INPUT_TOOL_NAME,
     description:
       'Send input to a process started by execute with stdin=true: text (add "\\n" to press Enter) and/or eof=true to close its input. ' +
-      'Then waits for the reply: until wait_for matches, or the output goes quiet, or the process exits, and returns only the output that followed.',
+      'Then waits for the reply: until wait_for matches, the output goes quiet, the process waits for input again (waiting_for_input with the next prompt), or it exits, and returns only the output that followed.',
     inputSchema: {
       type: 'object',
       properties: {
@@ -89,8 +89,10 @@ async function runProcessInput(source: ClientSource | undefined, input: unknown,
     return toolText(encodeProcessResult({ success: false, running: false, wall_duration_ms: 0, cursor, error: `send input: ${errorText(error)}`, process_id: args.process_id }));
   }
   const when: ReturnWhen = args.wait_for != null ? { kind: 'match', pattern: args.wait_for } : { kind: 'quiet', quietMs: Math.max(1, quietMs) };
+  // The next prompt ends the wait too (the answer led to another question); not after eof (nothing to read).
+  const conditions: ReturnWhen[] = args.eof === true ? [when] : [when, { kind: 'input' }];
   try {
-    const outcome = await waitAndCollect({ readOutput }, args.process_id, when, cursor, Math.max(0, waitMs), signal);
+    const outcome = await waitAndCollect({ readOutput }, args.process_id, conditions, cursor, Math.max(0, waitMs), signal);
     const result = outcomeResult(outcome, args.process_id, performance.now() - startedAt);
     if (outcome.status.running) result.success = outcome.reason !== 'timeout' || args.wait_for == null;
     return toolText(encodeProcessResult(result));

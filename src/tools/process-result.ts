@@ -13,9 +13,13 @@ export interface ProcessResult {
   exit_code?: number;
   exit_signal?: string;
   wall_duration_ms: number;
-  /** Why the call returned: `exited`, `match`, `quiet`, `output` or `timeout`. */
+  /** Why the call returned: `exited`, `match`, `quiet`, `output`, `input`, `port` or `timeout`. */
   returned_on?: string;
   match?: { text: string; offset: number };
+  /** The process waits for an answer on its stdin: `prompt` is its last line (answer with process_input). */
+  waiting_for_input?: { prompt: string };
+  /** The TCP ports the process group listens on (execute with wait_for_port). */
+  listening_ports?: number[];
   /** Bytes of output seen: pass it as `since` to get only what follows. */
   cursor: number;
   /** Bytes cut from the middle of `output` (the first and last lines are kept). */
@@ -50,6 +54,8 @@ export function outcomeResult(outcome: WaitOutcome, processId: string, wallMs: n
     wall_duration_ms: Math.floor(wallMs),
     returned_on: outcome.reason,
     ...(outcome.match ? { match: outcome.match } : {}),
+    ...(status.running && status.waiting_for_input ? { waiting_for_input: { prompt: status.waiting_for_input.prompt } } : {}),
+    ...(outcome.ports ? { listening_ports: outcome.ports } : {}),
     cursor: output.to,
     ...(output.omittedBytes > 0 ? { omitted_bytes: output.omittedBytes } : {}),
     ...(output.gapBytes > 0 ? { lost_bytes: output.gapBytes } : {}),
