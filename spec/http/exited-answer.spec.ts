@@ -6,7 +6,7 @@ import { waitUntil } from '../helpers/wait-until.js';
 const API = '/api/v0/processes';
 
 /** The whole answer to one raw HTTP/1.1 GET (`Connection: close`), bytes as latin1 text. */
-function rawGet(url: string, path: string): Promise<string> {
+function rawGet(url: string, path: string, method = 'GET'): Promise<string> {
   const { hostname, port, host } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -14,14 +14,17 @@ function rawGet(url: string, path: string): Promise<string> {
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
     socket.on('error', reject);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    socket.write(`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   });
 }
 
 /** The answer without its Date header line (the only part that may differ between two answers). */
 const withoutDate = (raw: string): string => raw.replace(/\r\nDate: [^\r]*/, '');
 
-describe('answerAtExit (GET /{id}/output?wait=true woken by the exit)', () => {
+/** Status line and headers, with the Date and Content-Length values masked. */
+const headShape = (raw: string): string => withoutDate(raw.slice(0, raw.indexOf('\r\n\r\n'))).replace(/Content-Length: \d+/, 'Content-Length: N');
+
+describe('exited answers (GET /{id}/output of an exited process, and ?wait=true woken by the exit)', () => {
   let service: TestService;
   before(async () => {
     service = await startTestService();
@@ -40,6 +43,10 @@ describe('answerAtExit (GET /{id}/output?wait=true woken by the exit)', () => {
     expect(woken[0]).to.match(/^HTTP\/1\.1 200 OK\r\nContent-Type: application\/json; charset=utf-8\r\nContent-Length: \d+\r\n/);
     expect(woken[0]).to.contain('"output":"\\u003cdone\\u003e \\u0026 \u00c3\u00a9\\n","running":false,"exit_code":0');
     for (const raw of woken) expect(withoutDate(raw)).to.equal(withoutDate(snapshot));
+    // Written past Koa's response pass: the head must still be exactly what Koa writes for a JSON answer.
+    expect(headShape(snapshot)).to.equal(headShape(await rawGet(service.url, `${API}/list`)));
+    // HEAD: the same head, no body.
+    expect(withoutDate(await rawGet(service.url, `${API}/${id}/output`, 'HEAD'))).to.equal(withoutDate(snapshot.slice(0, snapshot.indexOf('\r\n\r\n') + 4)));
     expect(service.supervisor.stats().waiters).to.equal(0);
   });
 

@@ -19,8 +19,8 @@ export function sendJson(ctx: Context, status: number, body: unknown): void {
   sendEncodedJson(ctx, status, encodeJson(body));
 }
 
-/** Writes a body already encoded with `encodeJson` (a cached one; as a Buffer, not encoded again per response). */
-export function sendEncodedJson(ctx: Context, status: number, encoded: string | Buffer): void {
+/** Writes a body already encoded with `encodeJson` (a cached one). */
+export function sendEncodedJson(ctx: Context, status: number, encoded: string): void {
   ctx.status = status;
   // The header directly: `ctx.type =` runs a MIME lookup on every response.
   ctx.set('Content-Type', JSON_CONTENT_TYPE);

@@ -9,8 +9,8 @@ import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from './chat-context.js';
 import type { RouteContext } from './route-context.js';
-import { answerAtExit, exitedAnswer } from './exited-answer.js';
-import { sendEncodedJson, sendJson } from './json.js';
+import { answerAtExit, writeExitedAnswer } from './exited-answer.js';
+import { sendJson } from './json.js';
 import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from './request-body.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema, toApiSignal, toInput, toStartRequest } from './schemas.js';
@@ -90,9 +90,10 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
     if (waited.result === 'aborted') return;
   }
   if (!query.extended && !record.running) {
-    // An exited process's answer never changes: encoded once (pollers of finished processes
-    // and woken long polls all get the same bytes).
-    sendEncodedJson(ctx, 200, exitedAnswer(record).body);
+    // An exited process's answer never changes: encoded once, written as is (pollers of
+    // finished processes and woken long polls all get the same bytes).
+    writeExitedAnswer(ctx.res, record);
+    ctx.respond = false;
     return;
   }
   // Status first, then output (toProcessOutput reads the snapshot once, in that order).
