@@ -6,10 +6,18 @@ import { JSON_CONTENT_TYPE, encodeJson } from './json.js';
 
 /** An exited process's output answer, encoded once, with the headers that go with it. */
 export interface ExitedAnswer {
-  body: Buffer;
+  /** The encoded body: a string when small (Node writes it in one piece with the head), else a Buffer. */
+  body: string | Buffer;
   /** `writeHead`'s raw header list: the same names, case and order as `sendEncodedJson` + Koa. */
   headers: string[];
 }
+
+/**
+ * Answers up to this size are kept as strings: Node then sends head and body as one string in
+ * one write, where a Buffer body makes a second chunk (a writev); larger ones are kept as a
+ * Buffer, so no response encodes them again.
+ */
+const SMALL_ANSWER_BYTES = 16 * 1024;
 
 /** The answer of each exited process (it never changes, whoever asks); gone with the record. */
 const answers = new WeakMap<ProcessRecord, ExitedAnswer>();
@@ -21,8 +29,9 @@ const answers = new WeakMap<ProcessRecord, ExitedAnswer>();
 export function exitedAnswer(record: ProcessRecord): ExitedAnswer {
   let answer = answers.get(record);
   if (answer === undefined) {
-    const body = Buffer.from(encodeJson(toProcessOutput(record, 0)));
-    answer = { body, headers: ['Content-Type', JSON_CONTENT_TYPE, 'Content-Length', String(body.length)] };
+    const text = encodeJson(toProcessOutput(record, 0));
+    const bytes = Buffer.byteLength(text);
+    answer = { body: bytes <= SMALL_ANSWER_BYTES ? text : Buffer.from(text), headers: ['Content-Type', JSON_CONTENT_TYPE, 'Content-Length', String(bytes)] };
     answers.set(record, answer);
   }
   return answer;
