@@ -224,7 +224,8 @@ export class ProcessRecord {
 
   /**
    * Calls `listener` once, synchronously, when the process has exited (output drained, the exit
-   * committed), before any `waitForExit` promise settles; it counts as a blocked waiter until then.
+   * committed), in the same pass that wakes every `waitForExit`; it counts as a blocked waiter
+   * until then.
    * Returns its removal. Never called for a record that has already exited (check `running`).
    * `listener` must not throw (the other waiters would not be told).
    */
