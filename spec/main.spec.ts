@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,16 +7,12 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { waitUntil } from './helpers/wait-until.js';
+import { pgrepOwn } from './helpers/own-processes.js';
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
+/** Only processes this spec run started (see own-processes.ts): other suites may run at the same time. */
+const pgrep = pgrepOwn;
 
 /** Runs the real entry point; resolves with its URL once it logs "procvisor listening". */
 async function launch(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; lines: Record<string, unknown>[] }> {

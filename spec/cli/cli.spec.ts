@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { pgrepOwn } from '../helpers/own-processes.js';
 
 const BIN = fileURLToPath(new URL('../../bin/procvisor.js', import.meta.url));
 // The real bin, running the TypeScript source (its `#cli` import under this condition), not dist/.
@@ -41,13 +42,8 @@ async function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
   return { code, stdout: launched.stdout(), stderr: launched.stderr() };
 }
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
+/** Only processes this spec run started (see own-processes.ts): other suites may run at the same time. */
+const pgrep = pgrepOwn;
 
 describe('procvisor CLI (child processes)', function () {
   // Each command is a Node process that loads its modules through tsx: seconds on a busy machine.

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { expect } from 'chai';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { pgrepOwn } from '../helpers/own-processes.js';
 
 interface StartResponse { id: string; started: boolean }
 interface OutputResponse {
@@ -31,13 +31,8 @@ const CHAT_B = '22222222-2222-4222-8222-222222222222';
 const PARENT = '33333333-3333-4333-8333-333333333333';
 const API = '/api/v0/processes';
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
+/** Only processes this spec run started (see own-processes.ts): other suites may run at the same time. */
+const pgrep = pgrepOwn;
 
 describe('process routes', () => {
   let service: TestService;

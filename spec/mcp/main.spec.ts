@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -6,6 +6,7 @@ import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/type
 import { expect } from 'chai';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { SPEC_RUN_ENV, pgrepOwn } from '../helpers/own-processes.js';
 
 const BIN = fileURLToPath(new URL('../../bin/procvisor.js', import.meta.url));
 // The real bin, running the TypeScript source (its `#cli` import under this condition), not dist/.
@@ -21,7 +22,7 @@ interface Running {
 
 /** Launches `procvisor mcp <args>` as an MCP host would, and connects the SDK's client to it. */
 async function launch(args: string[]): Promise<Running> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [...SOURCE, BIN, 'mcp', ...args], stderr: 'pipe', env: { LOG_LEVEL: 'debug' } });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [...SOURCE, BIN, 'mcp', ...args], stderr: 'pipe', env: { LOG_LEVEL: 'debug', ...SPEC_RUN_ENV } });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const client = new Client({ name: 'spec-host', version: '0.0.0' });
@@ -49,13 +50,8 @@ function alive(pid: number): boolean {
   }
 }
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
+/** Only processes this spec run started (see own-processes.ts): other suites may run at the same time. */
+const pgrep = pgrepOwn;
 
 function runBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

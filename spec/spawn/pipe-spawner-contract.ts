@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { groupAlive, signalGroup } from '../../src/spawn/signals.js';
 import type { SpawnRequest, Spawner } from '../../src/spawn/spawner.js';
+import { pgrepOwn } from '../helpers/own-processes.js';
 import { recordChild, type RecordedChild } from '../helpers/record-child.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -229,12 +229,6 @@ export function pipeSpawnerContract(getSpawner: () => Spawner, traits: { closesI
   });
 
   it('leaves no process behind after these specs', () => {
-    let out: string;
-    try {
-      out = execFileSync('pgrep', ['-f', '^sleep 30$'], { encoding: 'utf8' });
-    } catch {
-      out = ''; // pgrep exits 1 when nothing matches
-    }
-    expect(out.trim()).to.equal('');
+    expect(pgrepOwn('^sleep 30$')).to.equal('');
   });
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as pty from 'node-pty';
 import { createPtySpawner } from '../../src/spawn/pty-spawner.js';
 import type { SpawnRequest } from '../../src/spawn/spawner.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
@@ -59,6 +60,42 @@ describe('createPtySpawner', () => {
     await waitUntil(() => r.text().includes('up'), 'the start');
     r.handle.signal('SIGKILL');
     expect(await r.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('delivers what the child wrote before its exit when the event loop stalls past node-pty\'s 200 ms cut-off', async () => {
+    // The real terminal, observed. Its socket's handle stops reading before the loop first polls
+    // (so the output stays in the kernel, as when the loop is busy) until node-pty has handled the
+    // exit and armed its 200 ms cut-off; then, in the check phase, reading is switched back on and
+    // the loop is blocked for 300 ms. The next phase is the timers phase: the cut-off runs before
+    // the poll phase could read the terminal, as on a loaded machine.
+    let handle: { readStop(): number; readStart(): number } | null = null;
+    let terminal: pty.IPty | null = null;
+    const observed = createPtySpawner({
+      spawnTerminal: (file, args, options) => {
+        const spawned = pty.spawn(file, args, options);
+        terminal = spawned;
+        spawned.pause();
+        handle = (spawned as unknown as { _socket: { _handle: typeof handle } })._socket._handle;
+        process.nextTick(() => handle!.readStop());
+        return spawned;
+      },
+    });
+    const r = recordChild(observed, { command: 'echo "last words"', cwd: '/tmp', env, pty: { cols: 80, rows: 24, term: 'xterm' } });
+    // node-pty's own exit handler sets _boundClose when it arms the cut-off (lib/unixTerminal.js).
+    await waitUntil(() => (terminal as unknown as { _boundClose?: boolean } | null)?._boundClose === true, 'node-pty to handle the exit');
+    expect(r.text()).to.equal('');
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        handle!.readStart();
+        terminal!.resume();
+        const stallUntil = Date.now() + 300;
+        while (Date.now() < stallUntil); // longer than node-pty's DESTROY_SOCKET_TIMEOUT_MS
+        resolve();
+      }),
+    );
+    expect(await r.ended).to.equal('closed');
+    expect(r.text()).to.contain('last words');
+    expect(r.events).to.deep.equal(['spawned', 'exited', 'closed']);
   });
 
   it('reports a missing working directory as a spawn failure', async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { ProcvisorClient } from '../../src/client/procvisor-client.js';
 import type { ProcessOutputResponse } from '../../src/client/process-api.js';
@@ -9,6 +8,7 @@ import { MIN_RETRY_INTERVAL_MS } from '../../src/tools/wait-for-process.js';
 import { ScriptedApi, untilAborted, type ScriptedCall } from '../helpers/scripted-api.js';
 import { useRealAgent } from '../helpers/real-agent.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { pgrepOwn } from '../helpers/own-processes.js';
 
 const ID = '0b6f2a7e-1c1d-4e0b-9a52-3c6a4a3f9d11';
 const EXPECTED_ENV = { CODER_CHAT_AGENT: 'true', ...NON_INTERACTIVE_ENV };
@@ -31,13 +31,8 @@ function withoutDuration(text: string): Omit<Result, 'wall_duration_ms'> {
   return rest;
 }
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
+/** Only processes this spec run started (see own-processes.ts): other suites may run at the same time. */
+const pgrep = pgrepOwn;
 
 describe('execute tool against the real service', () => {
   let service: TestService;

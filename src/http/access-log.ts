@@ -11,13 +11,7 @@ const MAX_LOGGED_PATH_CHARS = 512;
  * response is done: method, path, status, duration, and the chat fields when there are any.
  */
 export function accessLog(log: Logger): Middleware<RequestState> {
-  return async (ctx, next) => {
-    ctx.state.log = log;
-    // Measured: the line costs ~10% of a small request; skip all of it when it would be dropped.
-    if (!log.isLevelEnabled('info')) {
-      await next();
-      return;
-    }
+  const logged = async (ctx: Parameters<Middleware<RequestState>>[0], next: () => Promise<unknown>): Promise<void> => {
     const startedAt = performance.now();
     try {
       await next();
@@ -34,5 +28,11 @@ export function accessLog(log: Logger): Middleware<RequestState> {
         'request',
       );
     }
+  };
+  return (ctx, next) => {
+    ctx.state.log = log;
+    // Measured: the line costs ~10% of a small request; skip all of it (and the async frame)
+    // when it would be dropped.
+    return log.isLevelEnabled('info') ? logged(ctx, next) : next();
   };
 }

@@ -43,9 +43,17 @@ export function routeTemplateOf<S>(routers: readonly Router<S>[], path: string):
  */
 export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'httpDuration'>, routers: () => readonly Router<S>[]): Middleware<S> {
   // Label children, cached: prom-client hashes the label object on every call otherwise
-  // (measured: a few µs per request). Bounded by methods × route templates × statuses.
-  const counters = new Map<string, ReturnType<typeof metrics.httpRequests.labels>>();
-  const timers = new Map<string, ReturnType<typeof metrics.httpDuration.labels>>();
+  // (measured: a few µs per request). Bounded by methods × route templates × statuses. Keyed
+  // by template, then method, then status, with no string built per request: the template
+  // and method strings are the same objects on every request (their hash is cached).
+  const children = new Map<string, Map<string, RouteChildren>>();
+  const childrenOf = (method: string, template: string): RouteChildren => {
+    let byMethod = children.get(template);
+    if (!byMethod) children.set(template, (byMethod = new Map<string, RouteChildren>()));
+    let route = byMethod.get(method);
+    if (!route) byMethod.set(method, (route = { timer: metrics.httpDuration.labels({ method, route: template }), counters: new Map() }));
+    return route;
+  };
   return async (ctx, next) => {
     const startedAt = performance.now();
     let failed = true;
@@ -55,17 +63,19 @@ export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'h
     } finally {
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
       // The router says which route it matched; only unrouted requests (a 401, a 404) are matched here.
-      const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      const template = typeof route === 'string' ? route : routeTemplateOf(routers(), ctx.path);
-      const status = String(failed ? 500 : ctx.status);
-      const timerKey = `${method} ${template}`;
-      let timer = timers.get(timerKey);
-      if (!timer) timers.set(timerKey, (timer = metrics.httpDuration.labels({ method, route: template })));
-      timer.observe((performance.now() - startedAt) / 1000);
-      const counterKey = `${timerKey} ${status}`;
-      let counter = counters.get(counterKey);
-      if (!counter) counters.set(counterKey, (counter = metrics.httpRequests.labels({ method, route: template, status })));
+      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      const template = typeof matched === 'string' ? matched : routeTemplateOf(routers(), ctx.path);
+      const status = failed ? 500 : ctx.status;
+      const route = childrenOf(method, template);
+      route.timer.observe((performance.now() - startedAt) / 1000);
+      let counter = route.counters.get(status);
+      if (!counter) route.counters.set(status, (counter = metrics.httpRequests.labels({ method, route: template, status: String(status) })));
       counter.inc();
     }
   };
+}
+
+interface RouteChildren {
+  timer: ReturnType<ServiceMetrics['httpDuration']['labels']>;
+  counters: Map<number, ReturnType<ServiceMetrics['httpRequests']['labels']>>;
 }

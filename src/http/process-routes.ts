@@ -10,7 +10,8 @@ import { toProcessInfo, toProcessOutput } from '../supervisor/process-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RequestState } from '../web/chat-context.js';
 import type { RouteContext } from './route-context.js';
-import { encodeJson, sendEncodedJson, sendJson } from '../web/json.js';
+import { sendJson } from '../web/json.js';
+import { answerAtExit, writeExitedAnswer } from './exited-answer.js';
 import { MAX_DELTA_BYTES, firstValues, parseOutputQuery, type OutputQuery } from './output-query.js';
 import { readJsonBody } from '../web/request-body.js';
 import { InputBodySchema, ResizeBodySchema, SignalBodySchema, StartBodySchema } from '../protocol/request-schemas.js';
@@ -27,9 +28,6 @@ export interface ProcessRouteDeps {
   /** Open event streams at most (MAX_EVENT_STREAMS by default). */
   maxEventStreams?: number;
 }
-
-/** The encoded output answer of each exited process (it never changes); gone with the record. */
-const encodedOutputs = new WeakMap<ProcessRecord, string>();
 
 const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, lines: null, errorLines: null, omitOutput: false, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
@@ -77,17 +75,27 @@ async function handleOutput(ctx: RouteContext, deps: ProcessRouteDeps): Promise<
   const query =
     ctx.querystring === '' ? SNAPSHOT_QUERY : ctx.querystring === 'wait=true' ? EXIT_WAIT_QUERY : parseOutputQuery(firstValues(ctx.query), record.snapshot.context.buffer.totalBytes);
   let waited: WaitResult | null = null;
-  if (query.condition !== null) checkWatchable(deps.supervisor, record, query);
-  if (query.condition !== null) {
+  if (query.condition?.kind === 'exit' && !query.extended && record.running) {
+    // The reference's long poll: the exit writes the shared answer onto the response directly.
+    const outcome = await answerAtExit(ctx.res, record, Math.min(query.timeoutMs ?? deps.maxWaitMs, deps.maxWaitMs), deps.supervisor.clockSource);
+    if (outcome === 'answered') {
+      ctx.respond = false;
+      return;
+    }
+    if (outcome === 'aborted') {
+      clientLeft(ctx, record);
+      return;
+    }
+  } else if (query.condition !== null) {
+    checkWatchable(deps.supervisor, record, query);
     waited = await waitWhileConnected(ctx, deps, record, query);
     if (waited.result === 'aborted') return;
   }
   if (!query.extended && !record.running) {
-    // An exited process's answer never changes: encode it once (thousands of woken long polls
-    // and pollers of finished processes all get the same bytes).
-    let encoded = encodedOutputs.get(record);
-    if (encoded === undefined) encodedOutputs.set(record, (encoded = encodeJson(toProcessOutput(record, 0))));
-    sendEncodedJson(ctx, 200, encoded);
+    // An exited process's answer never changes: encoded once, written as is (pollers of
+    // finished processes and woken long polls all get the same bytes).
+    writeExitedAnswer(ctx.res, record);
+    ctx.respond = false;
     return;
   }
   // Status first, then output (toProcessOutput reads the snapshot once, in that order).
@@ -171,16 +179,18 @@ async function waitWhileConnected(ctx: RouteContext, deps: ProcessRouteDeps, rec
   try {
     const timeoutMs = Math.min(query.timeoutMs ?? deps.maxWaitMs, deps.maxWaitMs);
     const result = await deps.supervisor.waitFor(record, query.condition ?? { kind: 'exit' }, timeoutMs, abort.signal);
-    if (result.result === 'aborted') {
-      ctx.state.log.debug({ process_id: record.info.id }, 'client left a blocking wait');
-      // Nobody is listening: write nothing, and log the nginx-style 499 "client closed request".
-      ctx.respond = false;
-      ctx.status = 499;
-    }
+    if (result.result === 'aborted') clientLeft(ctx, record);
     return result;
   } finally {
     ctx.res.off('close', onClose);
   }
+}
+
+/** Nobody is listening: write nothing, and log the nginx-style 499 "client closed request". */
+function clientLeft(ctx: RouteContext, record: ProcessRecord): void {
+  ctx.state.log.debug({ process_id: record.info.id }, 'client left a blocking wait');
+  ctx.respond = false;
+  ctx.status = 499;
 }
 
 async function handleSignal(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {

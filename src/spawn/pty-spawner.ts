@@ -5,6 +5,7 @@ import * as pty from 'node-pty';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
 import { applyPriority, priorityPrefix, type PrioritySettings } from './priority.js';
 import { groupAlive, signalGroup } from './signals.js';
+import { drainBeforeCutOff } from './terminal-drain.js';
 
 /** Ctrl-D: on a terminal in canonical mode, end of input for the foreground program. */
 const END_OF_TRANSMISSION = Buffer.from([0x04]);
@@ -13,21 +14,25 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osConstants.
 
 export interface PtySpawnerOptions {
   priority?: PrioritySettings | null;
+  /** node-pty's `spawn` (the default); specs pass a wrapper that observes the real terminal. */
+  spawnTerminal?: typeof pty.spawn;
 }
 
 /**
  * Spawns `sh -c <command>` on a pseudo-terminal with node-pty, the only module that imports
  * it. The child leads a new session (so its own process group); stdout and stderr are the
  * terminal, with CRLF line ends. node-pty reports the exit only after the terminal's output is
- * read (or after its own 200 ms cut-off when a background job keeps the terminal open), so
+ * read (or after its own 200 ms cut-off when a background job keeps the terminal open; what the
+ * child wrote before its exit is read synchronously at that cut-off, see terminal-drain.ts), so
  * `exited` and `closed` come together. Requests without `pty` are refused: use the pipe spawner.
  */
 export function createPtySpawner(options: PtySpawnerOptions = {}): Spawner {
   const priority = options.priority ?? null;
-  return { spawn: (request, listener) => spawnOnPty(request, listener, priority), signalGroup, isGroupAlive: groupAlive };
+  const spawnTerminal = options.spawnTerminal ?? pty.spawn;
+  return { spawn: (request, listener) => spawnOnPty(request, listener, priority, spawnTerminal), signalGroup, isGroupAlive: groupAlive };
 }
 
-function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: PrioritySettings | null): ChildHandle {
+function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: PrioritySettings | null, spawnTerminal: typeof pty.spawn): ChildHandle {
   const closedHandle: ChildHandle = { signal: () => undefined, cutOff: () => undefined, write: (_d, _e, done) => done(new Error('the process did not start')), resize: () => undefined };
   // node-pty reports a bad cwd or a missing shell only as exit code 1 and a line of output;
   // check first so that these are spawn failures, as with pipes.
@@ -39,7 +44,7 @@ function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: Pr
   const options = request.pty ?? { cols: 80, rows: 24, term: 'xterm-256color' };
   let terminal: pty.IPty;
   try {
-    terminal = pty.spawn('sh', ['-c', priorityPrefix(priority) + request.command], {
+    terminal = spawnTerminal('sh', ['-c', priorityPrefix(priority) + request.command], {
       name: options.term,
       cols: options.cols,
       rows: options.rows,
@@ -62,7 +67,11 @@ function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: Pr
   });
   let closed = false;
   queueMicrotask(() => listener.spawned(pid));
-  terminal.onData((data: string | Buffer) => listener.output(typeof data === 'string' ? Buffer.from(data) : data));
+  const output = (data: string | Buffer): void => listener.output(typeof data === 'string' ? Buffer.from(data) : data);
+  terminal.onData(output);
+  if (!drainBeforeCutOff(terminal, output, (error) => listener.warning?.('failed to read the terminal before closing it', error))) {
+    listener.warning?.('node-pty internals changed: output written just before the exit may be lost on a stalled event loop', new Error('no _socket.destroy or _fd on the terminal'));
+  }
   terminal.onExit(({ exitCode, signal }) => {
     closed = true;
     const signalName = signal ? (SIGNAL_NAMES.get(signal) ?? null) : null;

@@ -223,6 +223,20 @@ export class ProcessRecord {
   }
 
   /**
+   * Calls `listener` once, synchronously, when the process has exited (output drained, the exit
+   * committed), in the same pass that wakes every `waitForExit`; it counts as a blocked waiter
+   * until then.
+   * Returns its removal. Never called for a record that has already exited (check `running`).
+   * `listener` must not throw (the other waiters would not be told).
+   */
+  onExit(listener: () => void): () => void {
+    this.exitListeners.add(listener);
+    return () => {
+      this.exitListeners.delete(listener);
+    };
+  }
+
+  /**
    * Waits until the process exited (output drained), `timeoutMs` passed on `clock`, or `signal`
    * aborted, whichever is first. Leaves nothing behind: the timer and the abort listener are
    * removed whichever way it ends.

@@ -8,12 +8,14 @@ import type { RequestState } from './chat-context.js';
  * writes the 403.
  */
 export function browserGuardMiddleware(guard: BrowserGuard): Middleware<RequestState> {
-  return async (ctx, next) => {
+  // Not async: a middleware that does nothing after `next` returns its promise (one promise and
+  // one resumption less per request; a throw still reaches the error middleware as a rejection).
+  return (ctx, next) => {
     const refusal = guard(requestFacts(ctx.req));
     if (refusal) {
       ctx.state.log.info({ code: refusal.code, host: ctx.get('host').slice(0, MAX_QUOTED_CHARS), origin: ctx.get('origin').slice(0, MAX_QUOTED_CHARS) }, 'browser request refused');
       throw refusal;
     }
-    await next();
+    return next();
   };
 }

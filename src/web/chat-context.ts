@@ -10,11 +10,11 @@ export interface RequestState {
 
 /** Sets `ctx.state.chat` and enriches `ctx.state.log` (the request logger) with the chat fields. */
 export function chatContextMiddleware(): Middleware<RequestState> {
-  return async (ctx, next) => {
+  // Not async (see browserGuardMiddleware): nothing to do after `next`.
+  return (ctx, next) => {
     const chat = parseChatContext(ctx.get(CHAT_ID_HEADER) || undefined, ctx.get(ANCESTOR_CHAT_IDS_HEADER) || undefined);
     ctx.state.chat = chat;
-    const fields = chatLogFields(chat);
-    if (Object.keys(fields).length > 0) ctx.state.log = ctx.state.log.child(fields);
-    await next();
+    if (chat.logChatId !== null) ctx.state.log = ctx.state.log.child(chatLogFields(chat));
+    return next();
   };
 }

@@ -11,7 +11,8 @@ export function encodeJson(body: unknown): string {
   return `${JSON.stringify(body).replace(HTML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
-const CONTENT_TYPE = 'application/json; charset=utf-8';
+/** The reference's content type of every JSON answer. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Writes a JSON response with the reference's content type. */
 export function sendJson(ctx: Context, status: number, body: unknown): void {
@@ -22,6 +23,6 @@ export function sendJson(ctx: Context, status: number, body: unknown): void {
 export function sendEncodedJson(ctx: Context, status: number, encoded: string): void {
   ctx.status = status;
   // The header directly: `ctx.type =` runs a MIME lookup on every response.
-  ctx.set('Content-Type', CONTENT_TYPE);
+  ctx.set('Content-Type', JSON_CONTENT_TYPE);
   ctx.body = encoded;
 }
