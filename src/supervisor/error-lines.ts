@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { yieldToEventLoop } from './output-scan.js';
+import { countBreaks, yieldToEventLoop } from './output-scan.js';
 import type { ProcessOutput } from './process-output.js';
 
 /**
@@ -124,14 +124,4 @@ function candidateLineStarts(data: Buffer, start: number, end: number): number[]
     }
   }
   return [...candidates].sort((a, b) => a - b);
-}
-
-function countBreaks(data: Buffer, from: number, to: number): number {
-  let count = 0;
-  let at = data.indexOf(0x0a, from);
-  while (at >= 0 && at < to) {
-    count += 1;
-    at = data.indexOf(0x0a, at + 1);
-  }
-  return count;
 }

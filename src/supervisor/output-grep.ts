@@ -1,4 +1,4 @@
-import { SCAN_CHUNK_BYTES, yieldToEventLoop } from './output-scan.js';
+import { SCAN_CHUNK_BYTES, countBreaks, yieldToEventLoop } from './output-scan.js';
 import type { Pattern } from './pattern.js';
 import type { ProcessOutput } from './process-output.js';
 
@@ -133,14 +133,4 @@ function grepChunk(data: Buffer, lineBase: number, pattern: Pattern, options: Gr
 /** The offset where the line holding `at` starts. (Buffer.lastIndexOf takes a negative offset as counted from the end: never pass one.) */
 function lineStartBefore(data: Buffer, at: number): number {
   return at <= 0 ? 0 : data.lastIndexOf(0x0a, at - 1) + 1;
-}
-
-function countBreaks(data: Buffer, from: number, to: number): number {
-  let count = 0;
-  let at = data.indexOf(0x0a, from);
-  while (at >= 0 && at < to) {
-    count += 1;
-    at = data.indexOf(0x0a, at + 1);
-  }
-  return count;
 }

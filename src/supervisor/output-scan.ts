@@ -56,3 +56,15 @@ function lastLineBreak(data: Buffer): number {
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Line breaks (`\n`) in `data` from byte `from` up to (not including) byte `to`. */
+export
+function countBreaks(data: Buffer, from: number, to: number): number {
+  let count = 0;
+  let at = data.indexOf(0x0a, from);
+  while (at >= 0 && at < to) {
+    count += 1;
+    at = data.indexOf(0x0a, at + 1);
+  }
+  return count;
+}
