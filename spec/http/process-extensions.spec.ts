@@ -289,8 +289,9 @@ describe('process API extensions', () => {
 });
 
 describe('stream gaps', () => {
+  // Without the spill file (spillOutput: false) the window is all there is: a slow reader loses bytes.
   it('reports the bytes a slow reader lost when it fell behind the window, and never blocks the process', async () => {
-    const service = await startTestService({ streamWindowBytes: 65_536, exitedStreamBytes: 65_536 });
+    const service = await startTestService({ spillOutput: false, streamWindowBytes: 65_536, exitedStreamBytes: 65_536 });
     try {
       const start = await service.post(`${API}/start`, { command: 'head -c 30000000 /dev/zero' });
       const { id } = (await start.json()) as { id: string };
@@ -311,5 +312,65 @@ describe('stream gaps', () => {
     } finally {
       await service.close();
     }
+  });
+});
+
+describe('late readers served from the spill file', () => {
+  let service: TestService;
+  // ~2.9 MB of distinct lines: far more than the stream window and the exited window.
+  const command = 'seq 1 400000';
+  const expected = Array.from({ length: 400_000 }, (_, i) => `${i + 1}\n`).join('');
+
+  beforeEach(async () => {
+    service = await startTestService({ streamWindowBytes: 65_536, exitedStreamBytes: 65_536 });
+  });
+  afterEach(async () => {
+    await service.close();
+  });
+
+  const startExited = async (): Promise<string> => {
+    const { id } = (await (await service.post(`${API}/start`, { command })).json()) as { id: string };
+    const exited = (await (await service.request(`${API}/${id}/output?wait=true`)).json()) as Body;
+    expect(exited).to.include({ running: false, exit_code: 0 });
+    return id;
+  };
+
+  it('streams the whole output byte for byte to a reader that connects after the exit, with no gap', async () => {
+    const id = await startExited();
+    const events = await readSse(`${service.url}${API}/${id}/stream?encoding=base64`);
+    expect(events.filter((e) => e.event === 'gap')).to.deep.equal([]);
+    const outputs = events.filter((e) => e.event === 'output');
+    const bytes = Buffer.concat(outputs.map((e) => Buffer.from(String(e.data.data), 'base64')));
+    expect(bytes.equals(Buffer.from(expected))).to.equal(true);
+    expect(outputs[0]?.data.offset).to.equal(0);
+    expect(events.at(-1)).to.deep.include({ event: 'exit' });
+    expect(events.at(-1)?.data.next_cursor).to.equal(expected.length);
+  });
+
+  it('gives a slow reader that fell behind while the process ran every byte, no gap', async () => {
+    const { id } = (await (await service.post(`${API}/start`, { command })).json()) as { id: string };
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => (release = resolve));
+    const reading = readSse(`${service.url}${API}/${id}/stream?encoding=base64`, { pauseAfterHeaders: paused });
+    await service.request(`${API}/${id}/output?wait=true`);
+    release();
+    const events = await reading;
+    expect(events.filter((e) => e.event === 'gap')).to.deep.equal([]);
+    const bytes = Buffer.concat(events.filter((e) => e.event === 'output').map((e) => Buffer.from(String(e.data.data), 'base64')));
+    expect(bytes.equals(Buffer.from(expected))).to.equal(true);
+  });
+
+  it('answers cursor reads (delta) after the exit from anywhere in the output, exactly', async () => {
+    const id = await startExited();
+    let cursor = 0;
+    let text = '';
+    for (;;) {
+      const body = (await (await service.request(`${API}/${id}/output?cursor=${cursor}&limit=65536`)).json()) as { delta: { cursor: number; text: string; gap_bytes: number; has_more: boolean }; next_cursor: number };
+      expect(body.delta).to.include({ cursor, gap_bytes: 0 });
+      text += body.delta.text;
+      cursor = body.next_cursor;
+      if (!body.delta.has_more) break;
+    }
+    expect(text).to.equal(expected);
   });
 });

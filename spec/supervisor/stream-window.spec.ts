@@ -103,4 +103,23 @@ describe('StreamWindow', () => {
     expect(w.read(0, 100).data.toString()).to.equal('all of it\n');
     expect(w.read(4, 2).data.toString()).to.equal('of');
   });
+
+  describe('sharedOnly (the bytes are on disk)', () => {
+    it('keeps only the shared tail when the rendering omitted a middle, and reports the rest as before it', () => {
+      const w = new StreamWindow(64);
+      w.write(Buffer.from('0123456789abcdefghij'));
+      w.freeze(64, '01234\n... [omitted] ...\nfghij', true);
+      expect(w.start).to.equal(15);
+      expect(w.read(0, 100)).to.deep.include({ from: 15, gapBytes: 15 });
+      expect(w.read(15, 100).data.toString()).to.equal('fghij');
+    });
+
+    it('keeps a whole output the rendering shares, as without it', () => {
+      const w = new StreamWindow(64);
+      w.write(Buffer.from('all of it\n'));
+      w.freeze(64, 'all of it\n', true);
+      expect(w.start).to.equal(0);
+      expect(w.read(0, 100).data.toString()).to.equal('all of it\n');
+    });
+  });
 });

@@ -25,12 +25,14 @@ const StreamQuerySchema = v.object({
  * `GET /{id}/stream`: Server-Sent Events of the process's output from a cursor (the
  * `Last-Event-ID` header, else `?cursor=`, else 0), then its exit. Events:
  * - `output`: `{offset, bytes, text | data}`, its `id` the cursor after it (resume from there);
- * - `gap`: the cursor fell out of the stream window: `{offset, lost_bytes, resume_at}`;
+ * - `gap`: the cursor fell out of the stream window and the spill file does not hold those bytes
+ *   (spilling off, or stopped at a limit): `{offset, lost_bytes, resume_at}`;
  * - `exit`: `{exit_code, exit_signal?, exit_reason, duration_ms, next_cursor}`; then it ends.
  * `encoding=base64` sends exact bytes in `data`; the default `utf8` sends `text`, decoded
  * across chunk boundaries (invalid bytes become U+FFFD). A slow reader never blocks the process
  * or other readers: it is written to only while its socket accepts data, and holds at most one
- * event; if it falls behind the window it gets a `gap`. A `retry:` hint opens the stream. A reader
+ * event; if it falls behind the window it reads on from the spill file, and gets a `gap` only for
+ * bytes that file does not hold. A `retry:` hint opens the stream. A reader
  * whose given cursor is already at the end of an exited process is answered `204` with no
  * body: EventSource reconnects after every `exit` (with its id as Last-Event-ID) and stops only on 204.
  */
@@ -56,7 +58,7 @@ export async function handleStream(ctx: RouteContext, supervisor: Supervisor): P
   await new StreamWriter(record, supervisor, stream, cursor, parsed.output.encoding, ctx.state.log).run();
 }
 
-/** One SSE reader: pumps window reads into the stream while its socket accepts them. */
+/** One SSE reader: pumps cursor reads (window, else spill file) into the stream while its socket accepts them. */
 class StreamWriter {
   private cursor: number;
   private closed = false;
@@ -107,7 +109,7 @@ class StreamWriter {
     try {
       const output = this.record.snapshot.context.buffer;
       while (!this.closed) {
-        const read = output.window.read(this.cursor, MAX_EVENT_BYTES);
+        const read = output.read(this.cursor, MAX_EVENT_BYTES);
         if (read.gapBytes > 0) {
           this.stream.send('gap', { offset: this.cursor, lost_bytes: read.gapBytes, resume_at: read.from } satisfies StreamEventWire['gap'], read.from);
           this.cursor = read.from;

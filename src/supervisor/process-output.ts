@@ -25,7 +25,8 @@ export type OutputListener = (chunk: Buffer) => void;
  * renders), a cursor-addressed stream window (what streams and cursor reads use), the time of
  * the last write (idle timeouts, quiet waits), and the listeners woken by each write. Memory is
  * bounded by `headBytes + tailBytes + streamWindowBytes` while running and by
- * `exitedStreamBytes` plus the rendered string after `freeze()`.
+ * `exitedStreamBytes` plus the rendered string after `freeze()` (by the rendered string alone
+ * when the spill file holds the whole output).
  */
 export class ProcessOutput {
   readonly headTail: HeadTailBuffer;
@@ -101,8 +102,17 @@ export class ProcessOutput {
 
   /** A copy of the last `maxBytes` bytes still in the stream window (fewer if it holds fewer). */
   tail(maxBytes: number): Buffer {
-    const from = Math.max(this.window.start, this.window.end - maxBytes);
+    const wanted = Math.max(0, this.window.end - maxBytes);
+    // An exited window may keep less than the spill file holds (see freeze).
+    if (wanted < this.window.start && this.spillComplete()) return this.read(wanted, maxBytes).data;
+    const from = Math.max(this.window.start, wanted);
     return this.window.read(from, maxBytes).data;
+  }
+
+  /** True when the spill file holds every byte written so far (it never stopped, nothing is missing). */
+  private spillComplete(): boolean {
+    const spill = this.spill;
+    return spill !== null && spill.stopped === null && spill.end === this.totalBytes;
   }
 
   /**
@@ -115,7 +125,8 @@ export class ProcessOutput {
     if (spill !== null && cursor < this.window.start && cursor < spill.end) {
       const from = Math.max(0, cursor);
       const data = spill.read(from, maxBytes);
-      return { data, from, to: from + data.length, gapBytes: 0 };
+      // An empty read means the file is gone (logged by the spill): the window answers, with its gap.
+      if (data.length > 0 || maxBytes <= 0) return { data, from, to: from + data.length, gapBytes: 0 };
     }
     return this.window.read(cursor, maxBytes);
   }
@@ -132,12 +143,14 @@ export class ProcessOutput {
   /**
    * At exit: renders the final head/tail once, shrinks the window, releases the Buffers. The
    * window's last bytes that the rendering holds verbatim (its tail, or all of a short output)
-   * are shared with the rendered string instead of copied.
+   * are shared with the rendered string instead of copied. When the spill file holds the whole
+   * output, the window keeps nothing of its own (at most the shared tail): cursor reads before
+   * it are served from the file, which holds every byte, not only `exitedStreamBytes`.
    */
   freeze(): RenderedOutput {
     this.spill?.seal();
     const rendered = this.headTail.freeze();
-    this.window.freeze(this.sizes.exitedStreamBytes, rendered.output);
+    this.window.freeze(this.sizes.exitedStreamBytes, rendered.output, this.spillComplete());
     return rendered;
   }
 }

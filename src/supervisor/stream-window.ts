@@ -130,14 +130,24 @@ export class StreamWindow {
    * of it, not as copies. For an output the head/tail view keeps whole, that is the whole
    * window; for a longer one, all but the omitted middle. Checked byte by byte, so reads stay
    * exact whatever the rendering did (line cuts, UTF-8 decoding).
+   *
+   * `sharedOnly` (the bytes are on disk anyway, see ProcessOutput): keep no copy at all. When
+   * the shared parts do not cover the kept bytes, only the shared suffix stays (the window then
+   * starts after the omitted middle, and older cursors are the caller's to serve).
    */
-  freeze(keepBytes: number, sharing = ''): void {
+  freeze(keepBytes: number, sharing = '', sharedOnly = false): void {
     if (this.frozen) return;
     const keep = Math.min(keepBytes, this.held);
     const from = this.endOffset - keep;
     const bytes = keep > 0 ? this.copyRange(from, this.endOffset) : Buffer.alloc(0);
     const tail = matchingSuffix(bytes, sharing);
     const head = from === 0 ? matchingPrefix(bytes, sharing, Math.min(keep - tail, sharing.length - tail)) : 0;
+    if (sharedOnly && head + tail < keep) {
+      this.frozen = { start: this.endOffset - tail, head: '', own: '', tail: tail > 0 ? sharing.slice(sharing.length - tail) : '' };
+      this.ring = null;
+      this.held = tail;
+      return;
+    }
     this.frozen = {
       start: from,
       head: sharing.slice(0, head),
