@@ -177,7 +177,10 @@ export function pipeSpawnerContract(getSpawner: () => Spawner, traits: { closesI
     const r = run('exec sleep 30');
     const pid = await r.pid;
     // Once it is sleep, the shell's own transient fds are gone: only what it was given stays.
-    await waitUntil(() => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep'), 'the shell to exec sleep');
+    // The new command line shows before exec closes the close-on-exec fds (the kernel swaps the
+    // memory first), so wait until sleep itself sleeps (state S), which is after the exec.
+    const sleeping = (): boolean => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep') && /^\d+ \(sleep\) S /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    await waitUntil(sleeping, 'the shell to exec sleep, and sleep to sleep');
     const fds = readdirSync(`/proc/${pid}/fd`).sort();
     const stdin = readlinkSync(`/proc/${pid}/fd/0`);
     signalGroup(pid, 'SIGKILL');
