@@ -1,17 +1,11 @@
-import type { Dispatcher } from 'undici';
 import type { ProcessEvent, ProcessEventsOptions } from './process-api.js';
 import { ProcessEventSchemas } from './response-schemas.js';
-import { decodeSseMessage, resumableSse } from './resumable-sse.js';
+import { decodeSseMessage, resumableSse, type SseConnection } from './resumable-sse.js';
 
 /** One events stream, as `ProcvisorClient.processEvents` opens it. */
-export interface EventsCall extends ProcessEventsOptions {
-  dispatcher: Dispatcher;
+export interface EventsCall extends ProcessEventsOptions, SseConnection {
   /** `…/api/v0/processes/events`. */
   url: URL;
-  headers: Record<string, string>;
-  requestTimeoutMs: number;
-  idleTimeoutMs: number;
-  maxEventBytes: number;
 }
 
 /**

@@ -1,26 +1,17 @@
-import type { Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { describeIssues } from '../describe-issues.js';
 import { ClientError } from './client-error.js';
 import type { StreamEvent, StreamOutputOptions } from './process-api.js';
 import { requestJson } from './request-json.js';
 import { StreamEventSchemas } from './response-schemas.js';
-import { decodeSseMessage, resumableSse } from './resumable-sse.js';
+import { decodeSseMessage, resumableSse, type SseConnection } from './resumable-sse.js';
 
 export { MAX_STREAM_RECONNECTS } from './resumable-sse.js';
 
-/** One stream of one process, as `ProcvisorClient.streamOutput` opens it. */
-export interface StreamCall extends StreamOutputOptions {
-  dispatcher: Dispatcher;
+/** One stream of one process, as `ProcvisorClient.streamOutput` opens it (an output event carries at most 64 KiB, about 88 KiB in base64). */
+export interface StreamCall extends StreamOutputOptions, SseConnection {
   /** `…/api/v0/processes/<id>/stream`. */
   url: URL;
-  headers: Record<string, string>;
-  /** Wait for the answer's headers. */
-  requestTimeoutMs: number;
-  /** Longest silence on an open stream (the server sends a keep-alive every 15 s) before it counts as dropped. */
-  idleTimeoutMs: number;
-  /** Longest event read (an output event carries at most 64 KiB, about 88 KiB in base64). */
-  maxEventBytes: number;
 }
 
 /**
