@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SpillStore } from '../../src/supervisor/spill-store.js';
+import { SPILL_DEFER_BYTES, SpillStore } from '../../src/supervisor/spill-store.js';
 import { createLogSink } from '../helpers/log-sink.js';
 
 describe('SpillStore', () => {
@@ -16,7 +16,7 @@ describe('SpillStore', () => {
     expect(spill.read(0, 100).toString()).to.equal('hello world');
     expect(spill.read(6, 3).toString()).to.equal('wor');
     expect(store.bytes).to.equal(11);
-    spill.seal();
+    spill.seal(true);
     expect(spill.read(6, 100).toString()).to.equal('world');
     spill.delete();
     expect(store.bytes).to.equal(0);
@@ -54,6 +54,7 @@ describe('SpillStore', () => {
     const store = new SpillStore({ dataDir: null, log });
     const spill = store.create('x', log)!;
     spill.write(Buffer.from('x'));
+    spill.seal(true);
     const dir = join(tmpdir(), readdirSync(tmpdir()).find((name) => name.startsWith('procvisor-output-') && existsSync(join(tmpdir(), name, 'x.out')))!);
     expect(statSync(dir).mode & 0o777).to.equal(0o700);
     expect(statSync(join(dir, 'x.out')).mode & 0o777).to.equal(0o600);
@@ -64,12 +65,46 @@ describe('SpillStore', () => {
   it('spills under dataDir/output, clearing files of a previous run', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
     const first = new SpillStore({ dataDir, log });
-    first.create('old', log)!.write(Buffer.from('x'));
+    const old = first.create('old', log)!;
+    old.write(Buffer.from('x'));
+    old.seal(true);
     first.close();
     expect(existsSync(join(dataDir, 'output', 'old.out'))).to.equal(true);
     const second = new SpillStore({ dataDir, log });
     expect(readdirSync(join(dataDir, 'output'))).to.deep.equal([]);
     expect(statSync(join(dataDir, 'output')).mode & 0o777).to.equal(0o700);
     second.close();
+  });
+
+  it('holds the first SPILL_DEFER_BYTES in memory and creates the file only when the output outgrows them', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    const spill = store.create('big', log)!;
+    const file = join(dataDir, 'output', 'big.out');
+    spill.write(Buffer.alloc(SPILL_DEFER_BYTES, 'a'));
+    expect(existsSync(file)).to.equal(false);
+    expect(spill.read(SPILL_DEFER_BYTES - 2, 10).toString()).to.equal('aa');
+    spill.write(Buffer.from('bc'));
+    expect(statSync(file).size).to.equal(SPILL_DEFER_BYTES + 2);
+    expect(spill.read(SPILL_DEFER_BYTES - 1, 10).toString()).to.equal('abc');
+    spill.delete();
+    expect(existsSync(file)).to.equal(false);
+    store.close();
+  });
+
+  it('drops a short output at the exit when it is not needed: no file, no bytes, never complete', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    const spill = store.create('short', log)!;
+    spill.write(Buffer.from('hello\n'));
+    spill.seal(false);
+    expect(existsSync(join(dataDir, 'output', 'short.out'))).to.equal(false);
+    expect(spill.end).to.equal(0);
+    expect(spill.stopped).to.equal('not_needed');
+    expect(store.bytes).to.equal(0);
+    spill.write(Buffer.from('more'));
+    expect(spill.end).to.equal(0);
+    spill.delete();
+    store.close();
   });
 });

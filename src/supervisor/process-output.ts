@@ -148,7 +148,10 @@ export class ProcessOutput {
    * it are served from the file, which holds every byte, not only `exitedStreamBytes`.
    */
   freeze(): RenderedOutput {
-    this.spill?.seal();
+    // The file is worth creating only when some byte would be readable from nowhere else: the
+    // rendering leaves a middle out, or the exited window keeps less than the whole output.
+    const { headBytes, tailBytes, exitedStreamBytes, streamWindowBytes } = this.sizes;
+    this.spill?.seal(this.totalBytes > headBytes + tailBytes || this.totalBytes > Math.min(exitedStreamBytes, streamWindowBytes));
     const rendered = this.headTail.freeze();
     this.window.freeze(this.sizes.exitedStreamBytes, rendered.output, this.spillComplete());
     return rendered;
