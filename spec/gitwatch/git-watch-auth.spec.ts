@@ -1,28 +1,15 @@
 import { expect } from 'chai';
-import WebSocket from 'ws';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { tryUpgrade } from '../helpers/watch-client.js';
 
 const TOKEN = 'a-long-enough-test-token-0123456789';
 const CHAT = '11111111-1111-4111-8111-111111111111';
 
 /** Opens the watch socket; resolves with the HTTP status of a refusal, or 101 when it opened. */
-function connect(service: TestService, headers: Record<string, string>): Promise<{ status: number; challenge?: string }> {
-  const url = `${service.url.replace('http', 'ws')}/api/v0/git/watch?chat_id=${CHAT}`;
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, ...(res.headers['www-authenticate'] ? { challenge: res.headers['www-authenticate'] } : {}) });
-      res.resume();
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101 });
-    });
-    ws.on('error', (error) => {
-      if (!/Unexpected server response/.test(error.message)) reject(error);
-    });
-  });
+async function connect(service: TestService, headers: Record<string, string>): Promise<{ status: number; challenge?: string }> {
+  const { status, headers: answer } = await tryUpgrade(service.url, `?chat_id=${CHAT}`, headers);
+  const challenge = answer['www-authenticate'];
+  return { status, ...(typeof challenge === 'string' ? { challenge } : {}) };
 }
 
 describe('git watch access control', () => {

@@ -7,6 +7,36 @@ export interface Refusal {
   body: Record<string, unknown>;
 }
 
+/** How an upgrade of the git watch socket ended: 101 (opened, then closed at once), or the refusal's status, headers and body text. */
+export interface UpgradeOutcome {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Tries the upgrade of `/api/v0/git/watch<query>` with `headers`; never leaves the socket open. */
+export function tryUpgrade(baseUrl: string, query: string, headers: Record<string, string> = {}): Promise<UpgradeOutcome> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v0/git/watch${query}`, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        ws.terminate();
+      });
+    });
+    ws.on('open', () => {
+      ws.close();
+      resolve({ status: 101, headers: {}, body: '' });
+    });
+    ws.on('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
 /**
  * A test client of `/api/v0/git/watch`: keeps every message, and `next` waits for the first one
  * after the previous match that satisfies a predicate (real-time timeout, so a missing message

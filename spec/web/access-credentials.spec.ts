@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import WebSocket from 'ws';
 import { realClock, type Clock } from '../../src/clock.js';
 import { INSPECT_SESSION_MS, TICKET_TTL_MS } from '../../src/web/auth.js';
 import { CredentialStore } from '../../src/web/credential-store.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { tryUpgrade } from '../helpers/watch-client.js';
 
 const TOKEN = 'access-credentials-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -30,22 +30,8 @@ async function mintTicket(service: TestService): Promise<string> {
 }
 
 /** Opens the git watch socket; resolves with 101 when it opened, else the refusal's status. */
-function watch(service: TestService, query: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${service.url.replace('http', 'ws')}/api/v0/git/watch?chat_id=${CHAT}${query}`, { headers });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.on('error', (error) => {
-      if (!/Unexpected server response/.test(error.message)) reject(error);
-    });
-  });
+async function watch(service: TestService, query: string, headers: Record<string, string> = {}): Promise<number> {
+  return (await tryUpgrade(service.url, `?chat_id=${CHAT}${query}`, headers)).status;
 }
 
 describe('CredentialStore', () => {

@@ -2,38 +2,20 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import WebSocket from 'ws';
 import { createBrowserGuard, hostName } from '../../src/web/browser-guard.js';
 import { serviceRoutes, type RegisteredRoute } from '../helpers/app-routes.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { tryUpgrade } from '../helpers/watch-client.js';
 
 const PROCESS_ID = '44444444-4444-4444-8444-444444444444';
 const CHAT = '11111111-1111-4111-8111-111111111111';
 
 /** Opens the git watch socket with `headers`; resolves with the refusal's status and code, or 101. */
-function upgrade(service: TestService, headers: Record<string, string>): Promise<{ status: number; code?: string }> {
-  const url = `${service.url.replace('http', 'ws')}/api/v0/git/watch?chat_id=${CHAT}`;
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code: string }).code });
-        ws.terminate();
-      });
-    });
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101 });
-    });
-    ws.on('error', (error) => {
-      if (!/Unexpected server response/.test(error.message)) reject(error);
-    });
-  });
+async function upgrade(service: TestService, headers: Record<string, string>): Promise<{ status: number; code?: string }> {
+  const { status, body } = await tryUpgrade(service.url, `?chat_id=${CHAT}`, headers);
+  return status === 101 ? { status } : { status, code: (JSON.parse(body) as { code: string }).code };
 }
 
 function pathOf(route: RegisteredRoute): string {
