@@ -3,7 +3,7 @@ import { HeadRing } from '../lib/head-tail.js';
 import { ServiceClient } from '../lib/http.js';
 import { rawSpawn } from '../lib/load.js';
 import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
-import { fmtSpread, median, nowMs } from '../lib/stats.js';
+import { fmtSpread, median, nowMs, processCpuMs } from '../lib/stats.js';
 import { defaultPriority } from '../../src/spawn/priority.js';
 
 export interface OutputOptions {
@@ -30,21 +30,28 @@ export async function measureOutput(ctx: MeasureContext, service: ServerChild, o
   const floor = async (samePriority = false): Promise<number> => {
     const store = new HeadRing(16_384, 16_384);
     const t0 = nowMs();
+    const cpu0 = process.cpuUsage();
     await rawSpawn(command, (chunk) => store.write(chunk), samePriority ? { detached: true, ...(childNice === undefined ? {} : { nice: childNice }) } : {});
     const ms = nowMs() - t0;
     if (store.total !== bytes) throw new Error(`floor read ${store.total} bytes, expected ${bytes}`);
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs[samePriority ? 'detached' : 'floor'].push((cpu.user + cpu.system) / 1000);
     return mbps(ms);
   };
   const underTest = async (): Promise<number> => {
     const t0 = nowMs();
+    const cpu0 = processCpuMs(service.pid);
     const out = await client.run(command);
     const ms = nowMs() - t0;
+    cpuMs.service.push(processCpuMs(service.pid) - cpu0);
     const total = out.truncated?.original_bytes ?? Buffer.byteLength(out.output);
     if (total !== bytes) throw new Error(`service reports ${total} bytes, expected ${bytes}`);
     if (out.exit_code !== 0) throw new Error(`service: exit code ${out.exit_code}`);
     return mbps(ms);
   };
 
+  // CPU of the reading process per run (the floor: this process; the service: its process, all threads).
+  const cpuMs = { floor: [] as number[], service: [] as number[], detached: [] as number[] };
   const slots = { floor: () => floor(false), service: underTest, detached: () => floor(true) };
   const names = ['floor', 'service', 'detached'] as const;
   const r = { floor: [] as number[], service: [] as number[], detached: [] as number[], ratio: [] as number[], detachedRatio: [] as number[] };
@@ -64,6 +71,7 @@ export async function measureOutput(ctx: MeasureContext, service: ServerChild, o
   detail(`node pipe+ring            ${fmtSpread(r.floor, 0, ' MB/s')}`);
   detail(`service                   ${fmtSpread(r.service, 0, ' MB/s')}`);
   detail(`node pipe+ring, same child priority  ${fmtSpread(r.detached, 0, ' MB/s')}   (setsid + the service's child niceness)`);
+  detail(`reader CPU per run: node ${fmtSpread(cpuMs.floor, 0, ' ms')} | service ${fmtSpread(cpuMs.service, 0, ' ms')} | node, same priority ${fmtSpread(cpuMs.detached, 0, ' ms')}`);
   detail(`RATIO service/node ${fmtSpread(r.ratio)}   service/node same priority ${fmtSpread(r.detachedRatio)}   (median [min..max] over ${r.ratio.length} rounds)`);
   return [
     {

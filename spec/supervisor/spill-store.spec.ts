@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SPILL_DEFER_BYTES, SpillStore } from '../../src/supervisor/spill-store.js';
+import { SPILL_DEFER_BYTES, SPILL_QUEUE_BYTES, SpillStore } from '../../src/supervisor/spill-store.js';
 import { createLogSink } from '../helpers/log-sink.js';
 
 describe('SpillStore', () => {
@@ -76,7 +76,7 @@ describe('SpillStore', () => {
     second.close();
   });
 
-  it('holds the first SPILL_DEFER_BYTES in memory and creates the file only when the output outgrows them', () => {
+  it('holds the first SPILL_DEFER_BYTES in memory and creates the file only when the output outgrows them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
     const store = new SpillStore({ dataDir, log });
     const spill = store.create('big', log)!;
@@ -85,6 +85,10 @@ describe('SpillStore', () => {
     expect(existsSync(file)).to.equal(false);
     expect(spill.read(SPILL_DEFER_BYTES - 2, 10).toString()).to.equal('aa');
     spill.write(Buffer.from('bc'));
+    expect(existsSync(file)).to.equal(true);
+    // Readable at once (from memory while the write is in flight), and in the file once idle.
+    expect(spill.read(SPILL_DEFER_BYTES - 1, 10).toString()).to.equal('abc');
+    await spill.idle();
     expect(statSync(file).size).to.equal(SPILL_DEFER_BYTES + 2);
     expect(spill.read(SPILL_DEFER_BYTES - 1, 10).toString()).to.equal('abc');
     spill.delete();
@@ -107,4 +111,74 @@ describe('SpillStore', () => {
     spill.delete();
     store.close();
   });
+
+  it('writes off the output path: every offset reads back while writes are in flight, and the file ends byte-exact', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    const spill = store.create('async', log)!;
+    const file = join(dataDir, 'output', 'async.out');
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const chunk = Buffer.alloc(4096 + i, String.fromCharCode(97 + (i % 26)));
+      expected.push(chunk);
+      spill.write(chunk);
+      // Straddling the file and the queue, at every step.
+      const whole = Buffer.concat(expected);
+      const at = Math.floor(whole.length / 3);
+      expect(spill.read(at, 10_000).equals(whole.subarray(at, at + 10_000))).to.equal(true);
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    spill.seal(true);
+    await spill.idle();
+    const whole = Buffer.concat(expected);
+    expect(readFileSync(file).equals(whole)).to.equal(true);
+    expect(spill.read(0, whole.length).equals(whole)).to.equal(true);
+    expect(openSpillDescriptors()).to.equal(0);
+    spill.delete();
+    store.close();
+  });
+
+  it('writes synchronously when the disk falls SPILL_QUEUE_BYTES behind, so memory stays bounded', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    const spill = store.create('burst', log)!;
+    const file = join(dataDir, 'output', 'burst.out');
+    const chunk = Buffer.alloc(256 * 1024, 'z');
+    // No turn of the event loop: no asynchronous write can finish.
+    const chunks = SPILL_QUEUE_BYTES / chunk.length + 2;
+    for (let i = 0; i < chunks; i++) spill.write(chunk);
+    expect(statSync(file).size).to.be.greaterThan(SPILL_QUEUE_BYTES);
+    expect(spill.read(SPILL_QUEUE_BYTES, 4).toString()).to.equal('zzzz');
+    spill.delete();
+    store.close();
+  });
+
+  it('deleted with a write in flight: the file is gone and its descriptor closed when the write ends', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    const spill = store.create('gone', log)!;
+    spill.write(Buffer.alloc(SPILL_DEFER_BYTES + 1));
+    expect(openSpillDescriptors()).to.equal(1);
+    spill.delete();
+    expect(existsSync(join(dataDir, 'output', 'gone.out'))).to.equal(false);
+    expect(spill.read(0, 10).length).to.equal(0);
+    await spill.idle();
+    expect(openSpillDescriptors()).to.equal(0);
+    expect(store.bytes).to.equal(0);
+    store.close();
+  });
 });
+
+/** This process's open descriptors on spill files (`*.out`), from /proc/self/fd. */
+function openSpillDescriptors(): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes('.out')) count++;
+    } catch {
+      // The descriptor readdir itself used, closed by now.
+    }
+  }
+  return count;
+}
+

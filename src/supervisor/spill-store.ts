@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync, writev } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_DEFAULTS } from '../config.js';
@@ -17,8 +17,9 @@ export const DEFAULT_SPILL_LIMITS: SpillLimits = { maxBytesPerProcess: CONFIG_DE
 /**
  * Where processes spill their whole output: one file per process in `dir` (`<dataDir>/output`,
  * created 0700) or, without a data dir, in a private 0700 temporary directory that `close()`
- * removes. Keeps the total of all files under `maxBytesTotal`. Files are written synchronously
- * (page cache) from the output path, so a read right after a write sees it.
+ * removes. Keeps the total of all files under `maxBytesTotal`. Files are written off the output
+ * path (see OutputSpill); a read right after a write sees its bytes (from memory until they are
+ * in the file).
  */
 export class SpillStore {
   readonly limits: SpillLimits;
@@ -89,21 +90,39 @@ export type SpillStop = 'process_limit' | 'total_limit' | 'write_failed' | 'not_
 export const SPILL_DEFER_BYTES = 65_536;
 
 /**
+ * Bytes at most waiting in memory for the disk. Past it the spill writes them synchronously (the
+ * disk is slower than the process: the output path waits, as it did when every write was
+ * synchronous), so a process's spill never holds more than this in memory.
+ */
+export const SPILL_QUEUE_BYTES = 4 * 1024 * 1024;
+
+/**
  * The whole output of one process from offset 0 up to `end` (fewer than the process wrote once
  * a limit was reached: `stopped` says which). The first SPILL_DEFER_BYTES stay in memory; the
  * file is created when the output outgrows them, or at the exit when the caller still needs the
  * bytes (`seal(true)`: an output longer than its head and tail); a short output never touches
- * the disk. The file stays readable after the process exited; `delete()` removes it and gives
- * its bytes back to the store.
+ * the disk. Writes to the file leave the output path: chunks queue in memory (at most
+ * SPILL_QUEUE_BYTES) and one asynchronous `writev` at a time takes everything queued, so the
+ * event loop never waits for the disk; reads see queued bytes from memory, so `[0, end)` is
+ * always readable. The file stays readable after the process exited; `delete()` removes it and
+ * gives its bytes back to the store.
  */
 export class OutputSpill {
   private fd: number | null = null;
   private onDisk = false;
-  /** Chunks not yet on disk (copies; at most SPILL_DEFER_BYTES). */
-  private pending: Buffer[] = [];
+  /** Bytes [0, diskEnd) are in the file. */
+  private diskEnd = 0;
+  /** Bytes [diskEnd, end) in order: the deferred first chunks (copies), then chunks waiting for the disk. */
+  private queue: Buffer[] = [];
+  /** Buffers at the front of `queue` that the write in flight is writing (0: none in flight). */
+  private inFlight = 0;
+  /** Bumped when the queue is taken by other means (a synchronous flush, delete): the write in flight then only ends. */
+  private generation = 0;
   private endOffset = 0;
   private stoppedBy: SpillStop = null;
+  private sealed = false;
   private deleted = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly path: string,
@@ -126,37 +145,95 @@ export class OutputSpill {
     if (this.endOffset + chunk.length > this.store.limits.maxBytesPerProcess) return this.stop('process_limit');
     if (!this.store.reserve(chunk.length)) return this.stop('total_limit');
     if (!this.onDisk && this.endOffset + chunk.length <= SPILL_DEFER_BYTES) {
-      this.pending.push(Buffer.from(chunk));
+      // Held until the exit, perhaps: a copy, so no caller's larger buffer is kept alive.
+      this.queue.push(Buffer.from(chunk));
       this.endOffset += chunk.length;
       return;
     }
-    if (!this.onDisk && !this.materialize()) return this.store.release(chunk.length);
-    try {
-      this.writeAt(chunk, this.endOffset);
-      this.endOffset += chunk.length;
-    } catch (error) {
-      this.store.release(chunk.length);
-      this.log.warn({ err: error, path: this.path }, 'output spill write failed; the rest of the output is not spilled');
-      this.stop('write_failed');
-    }
+    if (!this.onDisk && !this.open()) return this.store.release(chunk.length);
+    // Written within a few milliseconds: the chunk itself (the stream never reuses it).
+    this.queue.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    this.endOffset += chunk.length;
+    if (this.endOffset - this.diskEnd > SPILL_QUEUE_BYTES) this.flushSync();
+    else this.flush();
   }
 
-  /** Creates the file and writes what was held in memory; false (logged, spill stopped) when it cannot. */
-  private materialize(): boolean {
+  /** Creates the file; false (logged, spill stopped) when it cannot. What is queued goes out with the next flush. */
+  private open(): boolean {
     try {
       this.fd = openSync(this.path, 'w+', 0o600);
       this.onDisk = true;
-      let at = 0;
-      for (const chunk of this.pending) {
-        this.writeAt(chunk, at);
-        at += chunk.length;
-      }
-      this.pending = [];
       return true;
     } catch (error) {
       this.log.warn({ err: error, path: this.path }, 'cannot write the output spill file; grep and match waits cover the stream window only');
       this.stop('write_failed');
       return false;
+    }
+  }
+
+  /** Starts one asynchronous write of everything queued, unless one is in flight (its end starts the next). */
+  private flush(): void {
+    if (this.fd === null || this.inFlight > 0 || this.queue.length === 0) return;
+    const generation = this.generation;
+    this.inFlight = this.queue.length;
+    writev(this.fd, this.queue.slice(), this.diskEnd, (error, written) => this.written(generation, error, written));
+  }
+
+  private written(generation: number, error: NodeJS.ErrnoException | null, written: number): void {
+    const inFlight = this.inFlight;
+    this.inFlight = 0;
+    if (generation === this.generation) {
+      if (error) this.writeFailed(error);
+      else this.advance(written, inFlight);
+    }
+    if (this.queue.length > 0 && !this.deleted && this.stoppedBy !== 'write_failed') this.flush();
+    else this.settle();
+  }
+
+  /** `written` bytes of the first `buffers` queued buffers reached the file. */
+  private advance(written: number, buffers: number): void {
+    this.diskEnd += written;
+    let left = written;
+    let dropped = 0;
+    while (dropped < buffers && left >= this.queue[dropped]!.length) left -= this.queue[dropped++]!.length;
+    this.queue.splice(0, dropped);
+    // A short write (a full disk reports its error on the next one): the rest is written again.
+    if (left > 0) this.queue[0] = this.queue[0]!.subarray(left);
+  }
+
+  /** Writes everything queued now (the disk fell behind by SPILL_QUEUE_BYTES). A write in flight writes the same bytes at the same offsets; its end is ignored. */
+  private flushSync(): void {
+    this.generation++;
+    try {
+      let at = this.diskEnd;
+      for (const chunk of this.queue) {
+        this.writeAt(chunk, at);
+        at += chunk.length;
+      }
+      this.queue = [];
+      this.diskEnd = at;
+    } catch (error) {
+      this.writeFailed(error as NodeJS.ErrnoException);
+    }
+  }
+
+  /** The bytes past the file are lost to it: the spill keeps the prefix on disk and stops. */
+  private writeFailed(error: NodeJS.ErrnoException): void {
+    this.store.release(this.endOffset - this.diskEnd);
+    this.endOffset = this.diskEnd;
+    this.queue = [];
+    this.log.warn({ err: error, path: this.path }, 'output spill write failed; the rest of the output is not spilled');
+    this.stop('write_failed');
+  }
+
+  /** Nothing in flight: closes the file when nothing more will be written to it, and wakes `idle()` waiters when nothing is queued. */
+  private settle(): void {
+    if (this.inFlight > 0) return;
+    if (this.fd !== null && (this.deleted || (this.sealed && this.queue.length === 0) || this.stoppedBy === 'write_failed')) this.closeFile();
+    if (this.queue.length === 0 || this.deleted || !this.onDisk) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
     }
   }
 
@@ -166,17 +243,59 @@ export class OutputSpill {
     while (written < chunk.length) written += writeSync(this.fd, chunk, written, chunk.length - written, position + written);
   }
 
+  private closeFile(): void {
+    const fd = this.fd;
+    if (fd === null) return;
+    this.fd = null;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      this.log.warn({ err: error, path: this.path }, 'cannot close the output spill file');
+    }
+  }
+
   private stop(reason: Exclude<SpillStop, null>): void {
     this.stoppedBy = reason;
     this.log.info({ spilled_bytes: this.endOffset, reason }, 'output spill stopped');
   }
 
-  /** Up to `maxBytes` bytes from `from` (clamped to what is on disk). Empty after `delete()`. */
+  /** Resolves when nothing waits for the disk: every byte held is in the file (or the spill holds nothing on disk). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0 && (this.queue.length === 0 || this.deleted || !this.onDisk)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Up to `maxBytes` bytes from `from` (clamped to what is held). Empty after `delete()`. */
   read(from: number, maxBytes: number): Buffer {
     const start = Math.max(0, Math.min(from, this.endOffset));
     const length = Math.max(0, Math.min(maxBytes, this.endOffset - start));
     if (length === 0 || this.deleted) return Buffer.alloc(0);
-    if (!this.onDisk) return Buffer.concat(this.pending).subarray(start, start + length);
+    const fromDisk = Math.max(0, Math.min(length, this.diskEnd - start));
+    const disk = fromDisk > 0 ? this.readFile(start, fromDisk) : null;
+    if (disk !== null && disk.length < fromDisk) return disk;
+    if (fromDisk === length) return disk!;
+    const memory = this.readQueue(start + fromDisk - this.diskEnd, length - fromDisk);
+    return disk === null ? memory : Buffer.concat([disk, memory]);
+  }
+
+  /** `length` bytes from `offset` of the queue (offset 0 = diskEnd). */
+  private readQueue(offset: number, length: number): Buffer {
+    const out = Buffer.allocUnsafe(length);
+    let skip = offset;
+    let got = 0;
+    for (const chunk of this.queue) {
+      if (got === length) break;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      got += chunk.copy(out, got, skip, Math.min(chunk.length, skip + length - got));
+      skip = 0;
+    }
+    return out;
+  }
+
+  private readFile(start: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
     // After the process exited the write descriptor is closed: reads open the file for the moment.
     let fd: number;
@@ -201,37 +320,39 @@ export class OutputSpill {
   }
 
   /**
-   * At exit: closes the write descriptor (an exited record holds no file descriptor). Bytes still
-   * held in memory go to the file when `keep` (the caller needs them later), else they are dropped
-   * with their reservation and the spill reads as empty, never complete (`stopped: 'not_needed'`).
+   * At exit: no more bytes come; the file closes once what is queued is written (an exited record
+   * holds no file descriptor). Bytes still held in memory go to the file when `keep` (the caller
+   * needs them later), else they are dropped with their reservation and the spill reads as
+   * empty, never complete (`stopped: 'not_needed'`).
    */
   seal(keep = false): void {
     if (!this.onDisk && !this.deleted && this.stoppedBy === null && this.endOffset > 0) {
-      if (keep) this.materialize();
-      else {
-        this.pending = [];
+      if (!keep) {
+        this.queue = [];
         this.store.release(this.endOffset);
         this.endOffset = 0;
         this.stoppedBy = 'not_needed';
+      } else if (this.open()) this.flush();
+      else {
+        this.store.release(this.endOffset);
+        this.endOffset = 0;
+        this.queue = [];
       }
     }
-    if (this.fd === null) return;
-    const fd = this.fd;
-    this.fd = null;
-    try {
-      closeSync(fd);
-    } catch (error) {
-      this.log.warn({ err: error, path: this.path }, 'cannot close the output spill file');
-    }
+    this.sealed = true;
+    this.settle();
   }
 
   /** Removes the file and gives its bytes back. Idempotent. */
   delete(): void {
     if (this.deleted) return;
-    this.seal();
+    this.sealed = true;
     this.deleted = true;
+    this.generation++;
     this.store.release(this.endOffset);
-    this.pending = [];
+    this.queue = [];
+    // A write in flight still uses the descriptor: it is closed when that write ends.
+    this.settle();
     if (!this.onDisk) return;
     try {
       unlinkSync(this.path);
