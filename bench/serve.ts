@@ -30,14 +30,15 @@ async function main(): Promise<void> {
       request.kind === 'raw'
         ? (): Promise<void> => {
             const store = new HeadRing(config.headBytes, config.tailBytes);
-            return rawSpawn(request.command, (chunk) => store.write(chunk));
+            const options = { ...(request.detached === undefined ? {} : { detached: request.detached }), ...(request.nice === undefined ? {} : { nice: request.nice }) };
+            return rawSpawn(request.command, (chunk) => store.write(chunk), options);
           }
         : async (): Promise<void> => {
             const record = await supervisor.start({ command: request.command });
             const outcome = await supervisor.waitForExit(record, 60_000);
             if (outcome !== 'exited') throw new Error(`probe: wait ended with ${outcome}`);
           };
-    return sequentialSlot(request.ms, task);
+    return sequentialSlot(request.ms, task, request.count);
   };
 
   serveParent({

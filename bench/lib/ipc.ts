@@ -20,7 +20,12 @@ export interface ChildStats {
 export interface ProbeRequest {
   kind: 'raw' | 'supervisor';
   command: string;
+  /** Runs for this long, and at least `count` times (default 10). */
   ms: number;
+  count?: number;
+  /** raw only: the child in its own session, at this niceness (as the service's children run). */
+  detached?: boolean;
+  nice?: number;
 }
 
 export type ToChild = { type: 'stats'; seq: number; gc?: boolean } | ({ type: 'probe'; seq: number } & ProbeRequest) | { type: 'close' };

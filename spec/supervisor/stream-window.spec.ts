@@ -23,6 +23,34 @@ describe('StreamWindow', () => {
     expect(read.data.toString()).to.equal('89abcdef');
   });
 
+  it('holds exactly the last maxBytes bytes whatever the chunk sizes (kept chunks, packed short ones, chunks over the window)', () => {
+    // A small deterministic generator: the same sequence on every run.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const maxBytes of [5000, 20_000, 70_000]) {
+      const w = new StreamWindow(maxBytes);
+      let last = Buffer.alloc(0);
+      let total = 0;
+      for (let i = 0; i < 400; i++) {
+        const size = [1, 17, 700, 4095, 8192, 9000, 30_000, 80_000][next(8)]!;
+        const chunk = Buffer.alloc(size);
+        for (let b = 0; b < size; b++) chunk[b] = (total + b) % 251;
+        total += size;
+        w.write(chunk);
+        const joined = Buffer.concat([last, chunk]);
+        last = joined.subarray(Math.max(0, joined.length - maxBytes));
+        const expected = last;
+        expect(w.start).to.equal(total - expected.length);
+        const cursor = w.start + next(expected.length);
+        const read = w.read(cursor, 1 + next(maxBytes));
+        expect(read.data.equals(expected.subarray(cursor - w.start, read.to - w.start)), `max ${maxBytes}, write ${i}`).to.equal(true);
+      }
+    }
+  });
+
   it('clamps a cursor past the end', () => {
     const w = new StreamWindow(8);
     w.write(Buffer.from('abc'));

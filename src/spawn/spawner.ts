@@ -22,7 +22,11 @@ export interface SpawnRequest {
 export interface ChildListener {
   /** The child runs; `pid` leads its own process group. */
   spawned(pid: number): void;
-  /** Bytes the child wrote to stdout or stderr (or its terminal), in the order it wrote them. */
+  /**
+   * Bytes the child wrote to stdout or stderr (or its terminal), in the order it wrote them.
+   * The chunk is handed over: the spawner never writes to it again (streams deliver fresh
+   * Buffers), so the output buffers may keep it instead of copying it.
+   */
   output(chunk: Buffer): void;
   /** The shell exited: `code` is null when a signal ended it. */
   exited(code: number | null, signal: NodeJS.Signals | null): void;
