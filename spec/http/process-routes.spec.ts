@@ -289,6 +289,12 @@ describe('process routes', () => {
       expect(response.headers.get('allow')).to.contain('GET');
       await expectError(response, 405, `Method DELETE is not allowed for ${API}/list.`, 'METHOD_NOT_ALLOWED', 'Allowed: HEAD, GET.');
     });
+
+    it('answers a wrong method on either process router with its own Allow list', async () => {
+      // GET /{id}/output has a router of its own; the other routes share one.
+      await expectError(await service.request(`${API}/abc/output`, { method: 'POST' }), 405, `Method POST is not allowed for ${API}/abc/output.`, 'METHOD_NOT_ALLOWED', 'Allowed: HEAD, GET.');
+      await expectError(await service.request(`${API}/abc/signal`, { method: 'GET' }), 405, `Method GET is not allowed for ${API}/abc/signal.`, 'METHOD_NOT_ALLOWED', 'Allowed: POST.');
+    });
   });
 });
 

@@ -1,6 +1,5 @@
 import Koa from 'koa';
 import { realClock, type Clock } from '../clock.js';
-import { ProcvisorError } from '../errors.js';
 import { createGitRouter } from '../gitwatch/git-routes.js';
 import type { PathStore } from '../gitwatch/path-store.js';
 import type { InspectFeed } from '../inspect/inspect-feed.js';
@@ -21,7 +20,7 @@ import { httpMetrics, mountedRouters } from './http-metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createOpsRouter } from './ops-routes.js';
 import { createInspectRouter } from './inspect-routes.js';
-import { createProcessRouter } from './process-routes.js';
+import { createProcessRouters } from './process-routes.js';
 
 /** Socket errors that only mean the client is gone. */
 const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
@@ -55,40 +54,20 @@ export interface AppDeps {
 const LOOPBACK_ONLY: BrowserGuard = createBrowserGuard({ host: 'localhost', allowedHosts: [], allowedOrigins: [] });
 
 /**
- * Turns what the router left unanswered into API errors: its 405 (the Allow header stays) and
- * 501 into METHOD_NOT_ALLOWED, and no route at all into ROUTE_NOT_FOUND, all JSON.
- */
-function unmatchedRoutes(): Koa.Middleware<RequestState> {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.respond === false || ctx.body !== undefined) return;
-    if (ctx.status === 405 || ctx.status === 501) {
-      throw new ProcvisorError('METHOD_NOT_ALLOWED', `Method ${ctx.method} is not allowed for ${ctx.path.slice(0, 200)}.`, {
-        detail: `Allowed: ${ctx.response.get('Allow') || 'none'}.`,
-      });
-    }
-    if (ctx.status === 404) {
-      throw new ProcvisorError('ROUTE_NOT_FOUND', `No route for ${ctx.method} ${ctx.path.slice(0, 200)}.`, {
-        detail: 'The process API lives under /api/v0/processes: POST /start, GET /list, GET /{id}/output, POST /{id}/signal.',
-      });
-    }
-  };
-}
-
-/**
  * The Koa application. Middleware order, outermost first: HTTP metrics (sees the final status)
- * → access log (one line per request) → errors (status + `{message, detail?, code}`) → browser
+ * → access log (one line per request) → errors (status + `{message, detail?, code}`, and the
+ * router's unanswered 405 / 404 as JSON) → browser
  * guard (Host and Origin: no web page on another origin, no rebound name, runs or reads
  * anything; before auth and before any body is read) → bearer auth when a token is set (before anything that answers, so every route, present or future,
  * needs the token) →
- * chat context (may reject a bad header, so it sits inside the error handler) → unmatched (405 /
- * 404 as JSON) → routes → allowed methods.
+ * chat context (may reject a bad header, so it sits inside the error handler) → routes → allowed
+ * methods.
  */
 export function createApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
   const authToken = deps.authToken ?? null;
   const metrics = deps.metrics ?? createServiceMetrics(deps.supervisor);
-  const router = createProcessRouter({
+  const processRouters = createProcessRouters({
     supervisor: deps.supervisor,
     maxWaitMs: deps.maxWaitMs,
     maxBodyBytes: deps.maxBodyBytes,
@@ -108,11 +87,12 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   const credentials = deps.credentials ?? createAccessCredentials(deps.clock ?? realClock);
   if (authToken !== null) app.use(bearerAuth(authToken, credentials));
   app.use(chatContextMiddleware());
-  app.use(unmatchedRoutes());
   // The process API first: it carries nearly all the traffic, and a matched route ends the
   // chain there (measured: each router in front costs a dispatch per request).
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  for (const router of processRouters) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   app.use(opsRouter.routes());
   app.use(opsRouter.allowedMethods());
   const authRouter = createAuthRouter({ tickets: credentials.tickets });

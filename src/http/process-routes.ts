@@ -32,19 +32,25 @@ export interface ProcessRouteDeps {
 const SNAPSHOT_QUERY: OutputQuery = { condition: null, timeoutMs: null, cursor: null, limit: MAX_DELTA_BYTES, grep: null, lines: null, errorLines: null, omitOutput: false, extended: false };
 const EXIT_WAIT_QUERY: OutputQuery = { ...SNAPSHOT_QUERY, condition: { kind: 'exit' } };
 
-/** The process API, mounted at `/api/v0/processes`. Handlers are thin: parse, call, map. */
-export function createProcessRouter(deps: ProcessRouteDeps): Router<RequestState> {
+/**
+ * The process API, mounted at `/api/v0/processes`, as two routers: `GET /{id}/output` alone
+ * (the route pollers and long polls hit; @koa/router tests a request against every route of a
+ * router, so alone it costs one match instead of eight), then the rest. Mount them in this
+ * order. Handlers are thin: parse, call, map.
+ */
+export function createProcessRouters(deps: ProcessRouteDeps): Router<RequestState>[] {
+  const output = new Router<RequestState>({ prefix: '/api/v0/processes' });
+  output.get('/:id/output', (ctx) => handleOutput(ctx as RouteContext, deps));
   const router = new Router<RequestState>({ prefix: '/api/v0/processes' });
   const eventStreams: EventStreamCount = { open: 0, max: deps.maxEventStreams ?? MAX_EVENT_STREAMS };
   router.post('/start', (ctx) => handleStart(ctx as RouteContext, deps));
   router.get('/list', (ctx) => handleList(ctx as RouteContext, deps));
   router.get('/events', (ctx) => handleEvents(ctx as RouteContext, deps.supervisor, eventStreams));
-  router.get('/:id/output', (ctx) => handleOutput(ctx as RouteContext, deps));
   router.get('/:id/stream', (ctx) => handleStream(ctx as RouteContext, deps.supervisor));
   router.post('/:id/signal', (ctx) => handleSignal(ctx as RouteContext, deps));
   router.post('/:id/input', (ctx) => handleInput(ctx as RouteContext, deps));
   router.post('/:id/resize', (ctx) => handleResize(ctx as RouteContext, deps));
-  return router;
+  return [output, router];
 }
 
 async function handleStart(ctx: RouteContext, deps: ProcessRouteDeps): Promise<void> {
