@@ -45,7 +45,7 @@ describe('httpMetrics', () => {
     await (await fetch(`${url}/api/v0/late/a/items/1`)).text();
     await (await fetch(`${url}/api/v0/late/b/items/2`)).text();
     await (await fetch(`${url}/nowhere`, { method: 'PROPFIND' })).text();
-    const text = await metrics.registry.metrics();
+    const text = await metrics.render();
     expect(sampleValue(text, 'procvisor_http_requests_total', { method: 'GET', route: '/api/v0/late/:thing/items/:item', status: '200' })).to.equal(2);
     expect(sampleValue(text, 'procvisor_http_requests_total', { method: 'OTHER', route: UNMATCHED_ROUTE, status: '404' })).to.equal(1);
   });
@@ -54,7 +54,7 @@ describe('httpMetrics', () => {
     const response = await fetch(`${url}/api/v0/late/boom`, { method: 'POST' });
     await response.text();
     expect(response.status).to.equal(500);
-    const text = await metrics.registry.metrics();
+    const text = await metrics.render();
     expect(sampleValue(text, 'procvisor_http_requests_total', { method: 'POST', route: '/api/v0/late/boom', status: '500' })).to.equal(1);
   });
 });

@@ -41,19 +41,8 @@ export function routeTemplateOf<S>(routers: readonly Router<S>[], path: string):
  * that ends in an exception is still counted (as 500). `routers` is called at each request
  * (cache it), so it may list routers mounted after this middleware.
  */
-export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'httpDuration'>, routers: () => readonly Router<S>[]): Middleware<S> {
-  // Label children, cached: prom-client hashes the label object on every call otherwise
-  // (measured: a few µs per request). Bounded by methods × route templates × statuses. Keyed
-  // by template, then method, then status, with no string built per request: the template
-  // and method strings are the same objects on every request (their hash is cached).
-  const children = new Map<string, Map<string, RouteChildren>>();
-  const childrenOf = (method: string, template: string): RouteChildren => {
-    let byMethod = children.get(template);
-    if (!byMethod) children.set(template, (byMethod = new Map<string, RouteChildren>()));
-    let route = byMethod.get(method);
-    if (!route) byMethod.set(method, (route = { timer: metrics.httpDuration.labels({ method, route: template }), counters: new Map() }));
-    return route;
-  };
+export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'http'>, routers: () => readonly Router<S>[]): Middleware<S> {
+  const tally = metrics.http;
   return async (ctx, next) => {
     const startedAt = performance.now();
     let failed = true;
@@ -65,17 +54,7 @@ export function httpMetrics<S>(metrics: Pick<ServiceMetrics, 'httpRequests' | 'h
       // The router says which route it matched; only unrouted requests (a 401, a 404) are matched here.
       const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
       const template = typeof matched === 'string' ? matched : routeTemplateOf(routers(), ctx.path);
-      const status = failed ? 500 : ctx.status;
-      const route = childrenOf(method, template);
-      route.timer.observe((performance.now() - startedAt) / 1000);
-      let counter = route.counters.get(status);
-      if (!counter) route.counters.set(status, (counter = metrics.httpRequests.labels({ method, route: template, status: String(status) })));
-      counter.inc();
+      tally.record(method, template, failed ? 500 : ctx.status, (performance.now() - startedAt) / 1000);
     }
   };
-}
-
-interface RouteChildren {
-  timer: ReturnType<ServiceMetrics['httpDuration']['labels']>;
-  counters: Map<number, ReturnType<ServiceMetrics['httpRequests']['labels']>>;
 }

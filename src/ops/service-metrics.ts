@@ -1,16 +1,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HttpTally } from './http-tally.js';
 import type { ProcessRecord } from '../supervisor/process-record.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { EXIT_REASONS } from '../protocol/exit-reasons.js';
 import { processMetricsRegistry } from './process-metrics.js';
 
-/** Labels of the HTTP metrics; `route` is a route template, never a raw path. */
-export type HttpLabel = 'method' | 'route' | 'status';
+export type { HttpLabel } from './http-tally.js';
 
 /** Spawn latency buckets, seconds: a fork+exec of `sh` takes about 1–10 ms. */
 const SPAWN_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-/** Request duration buckets, seconds: up to the 5-minute cap of a blocking wait. */
-const HTTP_BUCKETS_S = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 300];
 
 /**
  * procvisor's Prometheus metrics, in a registry of its own (never prom-client's global one, so
@@ -18,9 +16,10 @@ const HTTP_BUCKETS_S = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 300];
  * supervisor through its start and exit listeners; gauges are read at scrape time.
  */
 export interface ServiceMetrics {
+  /** The process and stream metrics (prom-client); `render()` adds the HTTP ones and the Node process's. */
   readonly registry: Registry;
-  readonly httpRequests: Counter<HttpLabel>;
-  readonly httpDuration: Histogram<Exclude<HttpLabel, 'status'>>;
+  /** The HTTP request metrics, counted by the HTTP layer (see HttpTally). */
+  readonly http: HttpTally;
   /** The Content-Type of `render()`'s text (Prometheus text format 0.0.4). */
   readonly contentType: string;
   /**
@@ -80,19 +79,7 @@ export function createServiceMetrics(supervisor: MetricsSupervisor, options: { s
   gauge('procvisor_processes_running', 'Processes not yet exited.', () => supervisor.stats().running);
   gauge('procvisor_blocking_waiters', 'Requests blocked in GET /{id}/output?wait=true.', () => supervisor.stats().waiters);
   gauge('procvisor_stream_readers', 'Clients reading an output stream.', () => streamReaders());
-  const httpRequests = new Counter<HttpLabel>({
-    name: 'procvisor_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const httpDuration = new Histogram<'method' | 'route'>({
-    name: 'procvisor_http_request_duration_seconds',
-    help: 'HTTP request duration, by method and route template.',
-    labelNames: ['method', 'route'],
-    buckets: HTTP_BUCKETS_S,
-    registers: [registry],
-  });
+  const http = new HttpTally();
 
   const unsubscribeStart = supervisor.onProcessStart((record) => {
     started.inc();
@@ -109,13 +96,15 @@ export function createServiceMetrics(supervisor: MetricsSupervisor, options: { s
 
   return {
     registry,
-    httpRequests,
-    httpDuration,
+    http,
     contentType: registry.contentType,
     setStreamReaderSource(source) {
       streamReaders = source;
     },
-    render: () => Registry.merge([registry, processMetricsRegistry()]).metrics(),
+    render: async () => {
+      const [service, node] = await Promise.all([registry.metrics(), processMetricsRegistry().metrics()]);
+      return `${service}\n${http.render()}\n${node}`;
+    },
     close() {
       unsubscribeStart();
       unsubscribeExit();
