@@ -60,14 +60,29 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
  * CPU time (user + system, all threads) a process has used so far, in ms, from /proc/PID/stat
  * (clock ticks of 10 ms: use it over spans of a few hundred ms or more). NaN if unreadable.
  */
-export function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number, thread?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
   } catch {
     return Number.NaN;
+  }
+}
+
+/**
+ * Read system calls (`syscr` of /proc/PID/io) and context switches (voluntary + involuntary, of
+ * /proc/PID/status: the main thread's) a process made so far. NaN fields if unreadable.
+ */
+export function processIoCounts(pid: number): { reads: number; switches: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (text: string, name: string): number => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { reads: field(io, 'syscr'), switches: field(status, 'voluntary_ctxt_switches') + field(status, 'nonvoluntary_ctxt_switches') };
+  } catch {
+    return { reads: Number.NaN, switches: Number.NaN };
   }
 }
 

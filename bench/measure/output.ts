@@ -3,7 +3,7 @@ import { HeadRing } from '../lib/head-tail.js';
 import { ServiceClient } from '../lib/http.js';
 import { rawSpawn } from '../lib/load.js';
 import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
-import { fmtSpread, median, nowMs, processCpuMs } from '../lib/stats.js';
+import { fmtSpread, median, nowMs, processCpuMs, processIoCounts } from '../lib/stats.js';
 import { defaultPriority } from '../../src/spawn/priority.js';
 
 export interface OutputOptions {
@@ -48,10 +48,19 @@ export async function measureOutput(ctx: MeasureContext, service: ServerChild, o
     cpuMs[slot].push((cpu.user + cpu.system) / 1000);
     return mbps(ms);
   };
-  const inServiceProcess = async (slot: Slot, run: () => Promise<number>): Promise<number> => {
+  // The service process's read system calls and context switches per run (how small the reads were).
+  const mainCpuMs: Record<'inService' | 'service', number[]> = { inService: [], service: [] };
+  const io: Record<'inService' | 'service', { reads: number[]; switches: number[] }> = { inService: { reads: [], switches: [] }, service: { reads: [], switches: [] } };
+  const inServiceProcess = async (slot: 'inService' | 'service', run: () => Promise<number>): Promise<number> => {
     const cpu0 = processCpuMs(service.pid);
+    const main0 = processCpuMs(service.pid, service.pid);
+    const io0 = processIoCounts(service.pid);
     const ms = await run();
     cpuMs[slot].push(processCpuMs(service.pid) - cpu0);
+    mainCpuMs[slot].push(processCpuMs(service.pid, service.pid) - main0);
+    const io1 = processIoCounts(service.pid);
+    io[slot].reads.push(io1.reads - io0.reads);
+    io[slot].switches.push(io1.switches - io0.switches);
     return mbps(ms);
   };
   const underTest = async (): Promise<number> => {
@@ -83,7 +92,9 @@ export async function measureOutput(ctx: MeasureContext, service: ServerChild, o
     for (const floor of ['floor', 'detached', 'inService'] as const) ratio[floor].push(last('service') / last(floor));
     detail(
       `round ${round + 1}: service ${last('service').toFixed(0)} MB/s | floors: in the service process ${last('inService').toFixed(0)}, ` +
-        `driver same priority ${last('detached').toFixed(0)}, driver plain ${last('floor').toFixed(0)} MB/s`,
+        `driver same priority ${last('detached').toFixed(0)}, driver plain ${last('floor').toFixed(0)} MB/s; ` +
+        `service process per run (service | floor): reads ${io.service.reads.at(-1)} | ${io.inService.reads.at(-1)}, switches ${io.service.switches.at(-1)} | ${io.inService.switches.at(-1)}, ` +
+        `CPU ms main thread / all ${mainCpuMs.service.at(-1)}/${cpuMs.service.at(-1)} | ${mainCpuMs.inService.at(-1)}/${cpuMs.inService.at(-1)}`,
     );
   }
   detail(`service                                   ${fmtSpread(mb.service, 0, ' MB/s')}   reader CPU/run ${fmtSpread(cpuMs.service, 0, ' ms')}`);

@@ -29,7 +29,8 @@ export function recordChild(spawner: Spawner, request: SpawnRequest): RecordedCh
       events.push('spawned');
       onPid(p);
     },
-    output: (chunk) => chunks.push(chunk),
+    // A spawner lends each chunk for the call only (the native one reads the next bytes into the same memory).
+    output: (chunk) => chunks.push(Buffer.from(chunk)),
     exited: (code, signal) => {
       events.push('exited');
       onExit({ code, signal });

@@ -138,6 +138,30 @@ describe('SpillStore', () => {
     store.close();
   });
 
+  it('copies lent chunks: the caller may read its next bytes into the same buffer at once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    const spill = store.create('lent', log)!;
+    const lent = Buffer.alloc(50_000);
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 120; i++) {
+      const size = 1 + ((i * 7919) % lent.length);
+      lent.fill(i % 256, 0, size);
+      spill.write(lent.subarray(0, size));
+      expected.push(Buffer.alloc(size, i % 256));
+      // The spawner reads into the same memory right away.
+      lent.fill(0xff);
+      if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const whole = Buffer.concat(expected);
+    expect(spill.read(0, whole.length).equals(whole)).to.equal(true);
+    spill.seal(true);
+    await spill.idle();
+    expect(readFileSync(join(dataDir, 'output', 'lent.out')).equals(whole)).to.equal(true);
+    spill.delete();
+    store.close();
+  });
+
   it('writes synchronously when the disk falls SPILL_QUEUE_BYTES behind, so memory stays bounded', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
     const store = new SpillStore({ dataDir, log });

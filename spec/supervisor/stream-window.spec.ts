@@ -23,7 +23,7 @@ describe('StreamWindow', () => {
     expect(read.data.toString()).to.equal('89abcdef');
   });
 
-  it('holds exactly the last maxBytes bytes whatever the chunk sizes (kept chunks, packed short ones, chunks over the window)', () => {
+  it('holds exactly the last maxBytes bytes whatever the chunk sizes (small ones, wrapping ones, ones longer than the window)', () => {
     // A small deterministic generator: the same sequence on every run.
     let seed = 7;
     const next = (n: number): number => {

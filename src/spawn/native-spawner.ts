@@ -1,5 +1,5 @@
 import { readSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { constants } from 'node:os';
 import type { NativeAddon } from './native-addon.js';
 import { describeSpawnError, MERGE_STDERR_PREFIX, type PipeSpawnerOptions } from './pipe-spawner.js';
@@ -10,6 +10,12 @@ import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawne
 
 /** Bytes a cut-off still reads from a pipe (a writer that keeps writing is cut there). */
 export const CUT_OFF_DRAIN_BYTES = 1_048_576;
+
+/**
+ * The memory every output read of every native child lands in, lent to the listener for the
+ * call (reads are sequential on the event loop, and each callback runs before the next read).
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(65_536);
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
@@ -76,8 +82,16 @@ function spawnNative(addon: NativeAddon, request: SpawnRequest, listener: ChildL
     for (const failure of applyPriority(pid, priority)) listener.warning?.('failed to set process priority', failure);
   }
   const outputs = [outFd, errFd].map((fd) => {
-    const socket = new Socket({ fd, readable: true, writable: false });
-    socket.on('data', (chunk: Buffer) => listener.output(chunk));
+    // Every read lands in one shared buffer and is lent to the listener (which copies what it
+    // keeps): no allocation per read, so a fast producer does not feed the garbage collector.
+    const onRead = (bytes: number): boolean => {
+      listener.output(READ_BUFFER.subarray(0, bytes));
+      return true; // keep reading (false would pause the socket)
+    };
+    // `onread` is a constructor option since Node 12 (documented there since Node 22); this
+    // @types/node lists it for connect() only.
+    const options: SocketConstructorOpts & { onread: OnReadOpts } = { fd, readable: true, writable: false, onread: { buffer: READ_BUFFER, callback: onRead } };
+    const socket = new Socket(options);
     // A read error ends the pipe like EOF does ('close' follows); the data so far is kept.
     socket.on('error', (error) => listener.warning?.('reading the output pipe failed', error));
     socket.once('close', () => {

@@ -24,8 +24,8 @@ export interface ChildListener {
   spawned(pid: number): void;
   /**
    * Bytes the child wrote to stdout or stderr (or its terminal), in the order it wrote them.
-   * The chunk is handed over: the spawner never writes to it again (streams deliver fresh
-   * Buffers), so the output buffers may keep it instead of copying it.
+   * The chunk is lent for the call only: a spawner may read the next bytes into the same
+   * memory (the native spawner does: no allocation per read), so keep a copy of what you keep.
    */
   output(chunk: Buffer): void;
   /** The shell exited: `code` is null when a signal ended it. */

@@ -17,7 +17,7 @@ export const DEFAULT_OUTPUT_SIZES: ProcessOutputSizes = {
   exitedStreamBytes: CONFIG_DEFAULTS.exitedStreamBytes,
 };
 
-/** Called synchronously after every write; must not throw (a throw is reported and dropped). */
+/** Called synchronously after every write, with the chunk lent for the call; must not throw (a throw is reported and dropped). */
 export type OutputListener = (chunk: Buffer) => void;
 
 /**
@@ -78,6 +78,7 @@ export class ProcessOutput {
     return this.listeners.size;
   }
 
+  /** Takes `chunk`, lent for the call: every part copies what it keeps (see ChildListener.output). */
   write(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.headTail.write(chunk);

@@ -96,6 +96,9 @@ export const SPILL_DEFER_BYTES = 65_536;
  */
 export const SPILL_QUEUE_BYTES = 4 * 1024 * 1024;
 
+/** The blocks bytes waiting for the disk are packed into. */
+const QUEUE_BLOCK_BYTES = 256 * 1024;
+
 /**
  * The whole output of one process from offset 0 up to `end` (fewer than the process wrote once
  * a limit was reached: `stopped` says which). The first SPILL_DEFER_BYTES stay in memory; the
@@ -112,8 +115,14 @@ export class OutputSpill {
   private onDisk = false;
   /** Bytes [0, diskEnd) are in the file. */
   private diskEnd = 0;
-  /** Bytes [diskEnd, end) in order: the deferred first chunks (copies), then chunks waiting for the disk. */
+  /** Bytes [diskEnd, end) in order (views of `block`s): the first bytes held in memory, then bytes waiting for the disk. */
   private queue: Buffer[] = [];
+  /** The block new bytes are copied into, and how much of it is used. */
+  private block: Buffer | null = null;
+  private blockUsed = 0;
+  /** Whether the last queue entry may still grow (no write took it yet), and where it starts in `block`. */
+  private entryOpen = false;
+  private entryStart = 0;
   /** Buffers at the front of `queue` that the write in flight is writing (0: none in flight). */
   private inFlight = 0;
   /** Bumped when the queue is taken by other means (a synchronous flush, delete): the write in flight then only ends. */
@@ -145,17 +154,48 @@ export class OutputSpill {
     if (this.endOffset + chunk.length > this.store.limits.maxBytesPerProcess) return this.stop('process_limit');
     if (!this.store.reserve(chunk.length)) return this.stop('total_limit');
     if (!this.onDisk && this.endOffset + chunk.length <= SPILL_DEFER_BYTES) {
-      // Held until the exit, perhaps: a copy, so no caller's larger buffer is kept alive.
-      this.queue.push(Buffer.from(chunk));
-      this.endOffset += chunk.length;
+      this.append(chunk);
       return;
     }
     if (!this.onDisk && !this.open()) return this.store.release(chunk.length);
-    // Written within a few milliseconds: the chunk itself (the stream never reuses it).
-    this.queue.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-    this.endOffset += chunk.length;
+    this.append(chunk);
     if (this.endOffset - this.diskEnd > SPILL_QUEUE_BYTES) this.flushSync();
     else this.flush();
+  }
+
+  /**
+   * Copies `chunk` (lent by the spawner for the call only) to the end of the queue, packed into
+   * blocks: 4 KiB growing to 64 KiB while the output is held in memory, 256 KiB once it goes to
+   * the file. No allocation per chunk; a short output holds one small block.
+   */
+  private append(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.block === null || this.blockUsed === this.block.length) {
+        const size = this.onDisk ? QUEUE_BLOCK_BYTES : Math.min(SPILL_DEFER_BYTES, Math.max(4096, 2 * this.endOffset, chunk.length - at));
+        this.block = Buffer.allocUnsafeSlow(size);
+        this.blockUsed = 0;
+        this.entryOpen = false;
+      }
+      const n = Math.min(chunk.length - at, this.block.length - this.blockUsed);
+      this.block.set(n === chunk.length ? chunk : chunk.subarray(at, at + n), this.blockUsed);
+      if (this.entryOpen) this.queue[this.queue.length - 1] = this.block.subarray(this.entryStart, this.blockUsed + n);
+      else {
+        // The entry a write in flight took stays as it was: later bytes make a new one.
+        this.entryStart = this.blockUsed;
+        this.queue.push(this.block.subarray(this.blockUsed, this.blockUsed + n));
+        this.entryOpen = true;
+      }
+      this.blockUsed += n;
+      this.endOffset += n;
+      at += n;
+    }
+  }
+
+  /** Empties the queue (its bytes are on disk, or dropped). */
+  private clearQueue(): void {
+    this.queue = [];
+    this.entryOpen = false;
   }
 
   /** Creates the file; false (logged, spill stopped) when it cannot. What is queued goes out with the next flush. */
@@ -176,6 +216,7 @@ export class OutputSpill {
     if (this.fd === null || this.inFlight > 0 || this.queue.length === 0) return;
     const generation = this.generation;
     this.inFlight = this.queue.length;
+    this.entryOpen = false;
     writev(this.fd, this.queue.slice(), this.diskEnd, (error, written) => this.written(generation, error, written));
   }
 
@@ -210,7 +251,7 @@ export class OutputSpill {
         this.writeAt(chunk, at);
         at += chunk.length;
       }
-      this.queue = [];
+      this.clearQueue();
       this.diskEnd = at;
     } catch (error) {
       this.writeFailed(error as NodeJS.ErrnoException);
@@ -221,7 +262,7 @@ export class OutputSpill {
   private writeFailed(error: NodeJS.ErrnoException): void {
     this.store.release(this.endOffset - this.diskEnd);
     this.endOffset = this.diskEnd;
-    this.queue = [];
+    this.clearQueue();
     this.log.warn({ err: error, path: this.path }, 'output spill write failed; the rest of the output is not spilled');
     this.stop('write_failed');
   }
@@ -328,7 +369,7 @@ export class OutputSpill {
   seal(keep = false): void {
     if (!this.onDisk && !this.deleted && this.stoppedBy === null && this.endOffset > 0) {
       if (!keep) {
-        this.queue = [];
+        this.clearQueue();
         this.store.release(this.endOffset);
         this.endOffset = 0;
         this.stoppedBy = 'not_needed';
@@ -336,10 +377,12 @@ export class OutputSpill {
       else {
         this.store.release(this.endOffset);
         this.endOffset = 0;
-        this.queue = [];
+        this.clearQueue();
       }
     }
     this.sealed = true;
+    // No more bytes come: the open block is only referenced by the queue now.
+    this.block = null;
     this.settle();
   }
 
@@ -350,7 +393,8 @@ export class OutputSpill {
     this.deleted = true;
     this.generation++;
     this.store.release(this.endOffset);
-    this.queue = [];
+    this.clearQueue();
+    this.block = null;
     // A write in flight still uses the descriptor: it is closed when that write ends.
     this.settle();
     if (!this.onDisk) return;

@@ -7,34 +7,21 @@ export interface WindowRead {
   gapBytes: number;
 }
 
-/** Chunks at least this long are kept as they came (no copy); shorter ones are copied into blocks. */
-const KEEP_CHUNK_BYTES = 8192;
-/** The first block of short chunks (a quiet process costs little), then the usual block. */
-const FIRST_BLOCK_BYTES = 4096;
-const BLOCK_BYTES = 16_384;
+const INITIAL_CAPACITY = 4096;
 
 /**
  * The last `maxBytes` bytes of a process's output, addressed by absolute byte offsets (offset 0
- * is the first byte the process ever wrote). While the process runs the bytes are a list of
- * pieces: a chunk of at least KEEP_CHUNK_BYTES is kept as the stream delivered it (it is the
- * window's now: a spawner never reuses a chunk it handed over), so bulk output is not copied
- * again; short chunks are packed into 4 KiB, then 16 KiB blocks, so a quiet process costs
- * little and a chatty one holds no object per line. Memory: at most `maxBytes` plus the part of
- * the oldest piece already out of the window (less than one chunk or block).
- * `freeze(keepBytes)` keeps only the last `keepBytes` as a latin1 string (one byte per char in
- * the V8 heap, exact bytes) and releases the Buffers.
+ * is the first byte the process ever wrote). Grows by doubling up to `maxBytes`, so a quiet
+ * process costs little. `freeze(keepBytes)` keeps only the last `keepBytes` as a latin1 string
+ * (one byte per char in the V8 heap, exact bytes) and releases the Buffer: exited processes must
+ * not hold Buffer memory (it slows every later fork).
  */
 export class StreamWindow {
   private readonly maxBytes: number;
-  /** The held bytes, oldest first: `pieces[first..]` (a consumed prefix is dropped in batches). */
-  private pieces: Buffer[] = [];
-  private first = 0;
-  /** The block short chunks are packed into (the last piece is a view of its used part), or null. */
-  private block: Buffer | null = null;
-  private blockUsed = 0;
+  private ring: Buffer | null = null;
   /** Total bytes ever written: the offset one past the newest byte. */
   private endOffset = 0;
-  /** Bytes currently held (≤ maxBytes). */
+  /** Bytes currently held (≤ ring length). */
   private held = 0;
   /**
    * After freeze: the kept bytes as latin1 text, in three parts: `head` and `tail` are slices of
@@ -66,71 +53,50 @@ export class StreamWindow {
 
   write(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.endOffset += chunk.length;
-    if (this.frozen || this.maxBytes <= 0) return;
-    if (chunk.length >= this.maxBytes) {
-      // Only its last maxBytes can stay: a copy of them, so the rest of the chunk is not kept alive.
-      this.pieces = [Buffer.from(chunk.subarray(chunk.length - this.maxBytes))];
-      this.first = 0;
-      this.block = null;
-      this.held = this.maxBytes;
+    if (this.frozen) {
+      this.endOffset += chunk.length;
       return;
     }
-    if (chunk.length >= KEEP_CHUNK_BYTES) {
-      this.pieces.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.block = null;
-    } else this.pack(chunk);
-    this.held += chunk.length;
-    this.trim();
+    this.ensureCapacity(this.held + chunk.length);
+    const ring = this.ring!;
+    const size = ring.length;
+    let bytes = chunk;
+    if (bytes.length > size) bytes = bytes.subarray(bytes.length - size);
+    // Offset o lives at ring index o % size (the first byte kept may not be the chunk's first).
+    const pos = (this.endOffset + chunk.length - bytes.length) % size;
+    const first = Math.min(size - pos, bytes.length);
+    ring.set(bytes.subarray(0, first), pos);
+    if (first < bytes.length) ring.set(bytes.subarray(first), 0);
+    this.endOffset += chunk.length;
+    this.held = Math.min(size, this.held + chunk.length);
   }
 
-  /** Copies a short chunk into the current block (starting a new one when it does not fit). */
-  private pack(chunk: Uint8Array): void {
-    let block = this.block;
-    if (block === null || block.length - this.blockUsed < chunk.length) {
-      block = Buffer.allocUnsafeSlow(Math.min(this.maxBytes, this.held === 0 ? FIRST_BLOCK_BYTES : BLOCK_BYTES));
-      if (block.length < chunk.length) block = Buffer.allocUnsafeSlow(chunk.length);
-      this.block = block;
-      this.blockUsed = 0;
-      this.pieces.push(block.subarray(0, 0));
+  private ensureCapacity(needed: number): void {
+    const current = this.ring?.length ?? 0;
+    if (current >= Math.min(needed, this.maxBytes)) return;
+    let capacity = Math.max(current, INITIAL_CAPACITY);
+    while (capacity < needed && capacity < this.maxBytes) capacity *= 2;
+    capacity = Math.min(capacity, this.maxBytes);
+    const next = Buffer.allocUnsafeSlow(capacity);
+    // Copy what is held so that offset o sits at index o % capacity in the new ring.
+    if (this.ring && this.held > 0) {
+      const held = this.copyRange(this.endOffset - this.held, this.endOffset);
+      const startIndex = (this.endOffset - this.held) % capacity;
+      const first = Math.min(capacity - startIndex, held.length);
+      next.set(held.subarray(0, first), startIndex);
+      if (first < held.length) next.set(held.subarray(first), 0);
     }
-    block.set(chunk, this.blockUsed);
-    this.blockUsed += chunk.length;
-    this.pieces[this.pieces.length - 1] = block.subarray(0, this.blockUsed);
+    this.ring = next;
   }
 
-  /** Drops the oldest bytes past maxBytes: whole pieces, then the front of the oldest one. */
-  private trim(): void {
-    let excess = this.held - this.maxBytes;
-    if (excess <= 0) return;
-    const pieces = this.pieces;
-    while (excess >= pieces[this.first]!.length) {
-      excess -= pieces[this.first]!.length;
-      this.held -= pieces[this.first]!.length;
-      this.first++;
-    }
-    if (excess > 0) {
-      pieces[this.first] = pieces[this.first]!.subarray(excess);
-      this.held -= excess;
-    }
-    // The newest piece is never dropped whole (it is shorter than maxBytes), so the block stays live.
-    if (this.first > 64 && this.first * 2 > pieces.length) {
-      this.pieces = pieces.slice(this.first);
-      this.first = 0;
-    }
-  }
-
-  /** A copy of bytes [from, to), all held. */
   private copyRange(from: number, to: number): Buffer {
+    const ring = this.ring!;
+    const size = ring.length;
     const out = Buffer.allocUnsafe(to - from);
-    let offset = this.endOffset - this.held;
-    let got = 0;
-    for (let i = this.first; i < this.pieces.length && got < out.length; i++) {
-      const piece = this.pieces[i]!;
-      const pieceEnd = offset + piece.length;
-      if (pieceEnd > from) got += piece.copy(out, got, Math.max(0, from - offset), Math.min(piece.length, to - offset));
-      offset = pieceEnd;
-    }
+    const startIndex = from % size;
+    const first = Math.min(size - startIndex, out.length);
+    ring.copy(out, 0, startIndex, startIndex + first);
+    if (first < out.length) ring.copy(out, first, 0, out.length - first);
     return out;
   }
 
@@ -151,7 +117,7 @@ export class StreamWindow {
 
   /** Drops everything held (later reads report a gap up to the end). Idempotent. */
   release(): void {
-    this.dropPieces();
+    this.ring = null;
     this.held = 0;
     this.frozen = { start: this.endOffset, head: '', own: '', tail: '' };
   }
@@ -178,7 +144,7 @@ export class StreamWindow {
     const head = from === 0 ? matchingPrefix(bytes, sharing, Math.min(keep - tail, sharing.length - tail)) : 0;
     if (sharedOnly && head + tail < keep) {
       this.frozen = { start: this.endOffset - tail, head: '', own: '', tail: tail > 0 ? sharing.slice(sharing.length - tail) : '' };
-      this.dropPieces();
+      this.ring = null;
       this.held = tail;
       return;
     }
@@ -188,15 +154,10 @@ export class StreamWindow {
       own: bytes.toString('latin1', head, keep - tail),
       tail: tail > 0 ? sharing.slice(sharing.length - tail) : '',
     };
-    this.dropPieces();
+    this.ring = null;
     this.held = keep;
   }
 
-  private dropPieces(): void {
-    this.pieces = [];
-    this.first = 0;
-    this.block = null;
-  }
 }
 
 interface FrozenText {
