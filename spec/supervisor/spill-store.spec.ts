@@ -2,11 +2,18 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SPILL_DEFER_BYTES, SPILL_QUEUE_BYTES, SpillStore } from '../../src/supervisor/spill-store.js';
+import { SPILL_DEFER_BYTES, SPILL_QUEUE_BYTES, SpillStore, type OutputSpill } from '../../src/supervisor/spill-store.js';
 import { createLogSink } from '../helpers/log-sink.js';
 
 describe('SpillStore', () => {
   const { log } = createLogSink('silent');
+
+  /** A store under a fresh data dir, one spill named `id` in it, and that spill's file path. */
+  const spillUnderDataDir = (id: string): { store: SpillStore; spill: OutputSpill; file: string } => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
+    const store = new SpillStore({ dataDir, log });
+    return { store, spill: store.create(id, log)!, file: join(dataDir, 'output', `${id}.out`) };
+  };
 
   it('keeps the whole output of a process in a file readable by offset, and deletes it with its bytes', () => {
     const store = new SpillStore({ dataDir: null, log });
@@ -77,10 +84,7 @@ describe('SpillStore', () => {
   });
 
   it('holds the first SPILL_DEFER_BYTES in memory and creates the file only when the output outgrows them', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
-    const store = new SpillStore({ dataDir, log });
-    const spill = store.create('big', log)!;
-    const file = join(dataDir, 'output', 'big.out');
+    const { store, spill, file } = spillUnderDataDir('big');
     spill.write(Buffer.alloc(SPILL_DEFER_BYTES, 'a'));
     expect(existsSync(file)).to.equal(false);
     expect(spill.read(SPILL_DEFER_BYTES - 2, 10).toString()).to.equal('aa');
@@ -97,12 +101,10 @@ describe('SpillStore', () => {
   });
 
   it('drops a short output at the exit when it is not needed: no file, no bytes, never complete', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
-    const store = new SpillStore({ dataDir, log });
-    const spill = store.create('short', log)!;
+    const { store, spill, file } = spillUnderDataDir('short');
     spill.write(Buffer.from('hello\n'));
     spill.seal(false);
-    expect(existsSync(join(dataDir, 'output', 'short.out'))).to.equal(false);
+    expect(existsSync(file)).to.equal(false);
     expect(spill.end).to.equal(0);
     expect(spill.stopped).to.equal('not_needed');
     expect(store.bytes).to.equal(0);
@@ -113,10 +115,7 @@ describe('SpillStore', () => {
   });
 
   it('writes off the output path: every offset reads back while writes are in flight, and the file ends byte-exact', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
-    const store = new SpillStore({ dataDir, log });
-    const spill = store.create('async', log)!;
-    const file = join(dataDir, 'output', 'async.out');
+    const { store, spill, file } = spillUnderDataDir('async');
     const expected: Buffer[] = [];
     for (let i = 0; i < 200; i++) {
       const chunk = Buffer.alloc(4096 + i, String.fromCharCode(97 + (i % 26)));
@@ -139,9 +138,7 @@ describe('SpillStore', () => {
   });
 
   it('copies lent chunks: the caller may read its next bytes into the same buffer at once', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
-    const store = new SpillStore({ dataDir, log });
-    const spill = store.create('lent', log)!;
+    const { store, spill, file } = spillUnderDataDir('lent');
     const lent = Buffer.alloc(50_000);
     const expected: Buffer[] = [];
     for (let i = 0; i < 120; i++) {
@@ -157,16 +154,13 @@ describe('SpillStore', () => {
     expect(spill.read(0, whole.length).equals(whole)).to.equal(true);
     spill.seal(true);
     await spill.idle();
-    expect(readFileSync(join(dataDir, 'output', 'lent.out')).equals(whole)).to.equal(true);
+    expect(readFileSync(file).equals(whole)).to.equal(true);
     spill.delete();
     store.close();
   });
 
   it('writes synchronously when the disk falls SPILL_QUEUE_BYTES behind, so memory stays bounded', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
-    const store = new SpillStore({ dataDir, log });
-    const spill = store.create('burst', log)!;
-    const file = join(dataDir, 'output', 'burst.out');
+    const { store, spill, file } = spillUnderDataDir('burst');
     const chunk = Buffer.alloc(256 * 1024, 'z');
     // No turn of the event loop: no asynchronous write can finish.
     const chunks = SPILL_QUEUE_BYTES / chunk.length + 2;
@@ -178,13 +172,11 @@ describe('SpillStore', () => {
   });
 
   it('deleted with a write in flight: the file is gone and its descriptor closed when the write ends', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procvisor-data-'));
-    const store = new SpillStore({ dataDir, log });
-    const spill = store.create('gone', log)!;
+    const { store, spill, file } = spillUnderDataDir('gone');
     spill.write(Buffer.alloc(SPILL_DEFER_BYTES + 1));
     expect(openSpillDescriptors()).to.equal(1);
     spill.delete();
-    expect(existsSync(join(dataDir, 'output', 'gone.out'))).to.equal(false);
+    expect(existsSync(file)).to.equal(false);
     expect(spill.read(0, 10).length).to.equal(0);
     await spill.idle();
     expect(openSpillDescriptors()).to.equal(0);
