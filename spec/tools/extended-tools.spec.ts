@@ -120,6 +120,23 @@ describe('procvisor tool arguments against the real service', () => {
       expect(grep).to.include({ running: false, exit_code: 2, success: false });
       expect(grep.output).to.equal('99998- CC unit99998.o\n99999- CC unit99999.o\n100000: src/a.c:12: error: expected ;\n100001- CC unit100001.o\n100002- CC unit100002.o\n');
       expect(grep.grep).to.deep.equal({ matches: 1, more: false });
+      // Then the lines around it, by number, from the same multi-megabyte output.
+      const around = await call('process_output', { process_id: build.process_id, lines: '99999-100001' });
+      expect(around).to.include({ running: false, exit_code: 2, success: false });
+      expect(around.output).to.equal('99999: CC unit99999.o\n100000: src/a.c:12: error: expected ;\n100001: CC unit100001.o\n');
+      expect(around.lines).to.deep.equal({ first: 99_999, last: 100_001, more: false });
+      const past = await call('process_output', { process_id: build.process_id, lines: '300000-300010' });
+      expect(past).to.include({ note: 'the output has fewer lines' });
+      expect(past.output).to.equal(undefined);
+    });
+
+    it('refuses a line range it cannot read, before calling the service', async () => {
+      const tool = tools.get('process_output')!;
+      expect(await tool.run({ process_id: 'x', lines: '9-3' })).to.deep.equal({ text: 'invalid lines "9-3": LAST is before FIRST', isError: true });
+      expect(await tool.run({ process_id: 'x', lines: '1-3', grep: 'a' })).to.deep.equal({ text: 'lines reads by line number: give it without since, grep or wait_for', isError: true });
+      const malformed = await tool.run({ process_id: 'x', lines: 'the end' });
+      expect(malformed.isError).to.equal(true);
+      expect(malformed.text).to.contain('FIRST-LAST');
     });
   });
 

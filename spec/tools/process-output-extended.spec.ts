@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatGrepLines } from '../../src/tools/process-output-extended.js';
+import { formatGrepLines, numberLines } from '../../src/tools/process-output-extended.js';
 
 describe('formatGrepLines', () => {
   it('writes matches as "N: text", context as "N- text", and -- between groups', () => {
@@ -14,5 +14,13 @@ describe('formatGrepLines', () => {
 
   it('is empty for no lines', () => {
     expect(formatGrepLines([])).to.equal('');
+  });
+});
+
+describe('numberLines', () => {
+  it('numbers each line from the first, as grep -n does, with or without a final newline', () => {
+    expect(numberLines('a\nb\n', 7)).to.equal('7: a\n8: b\n');
+    expect(numberLines('a\n\nc', 1)).to.equal('1: a\n2: \n3: c\n');
+    expect(numberLines('', 5)).to.equal('');
   });
 });

@@ -132,6 +132,8 @@ export interface OutputReadQuery {
   omit_output?: boolean;
   /** `FROM-TO` byte offsets: list the error-looking lines starting in that range (`error_lines` in the answer). */
   error_lines?: string;
+  /** `FIRST-LAST` 1-based line numbers of the whole output: read those lines (`lines` in the answer). */
+  lines?: string;
 }
 
 /** One line of a grep answer. */
@@ -161,6 +163,8 @@ export interface OutputReadResponse {
   next_cursor?: number;
   /** With `error_lines`: the first error-looking lines of the range (line numbers of the whole output) and how many more. */
   error_lines?: { lines: { line: number; text: string }[]; more: number; scanned_bytes: number };
+  /** With `lines`: the lines read (at most 1,000 and 64 KiB: `more` says the bound cut them), and the bytes no longer readable. */
+  lines?: { first: number; last: number; text: string; more: boolean; gap_bytes: number };
 }
 
 /**

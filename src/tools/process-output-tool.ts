@@ -19,6 +19,7 @@ const ProcessOutputArgsSchema = v.object({
   since: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0))),
   grep: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
   wait_for: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
+  lines: v.nullish(v.pipe(v.string(), v.regex(/^[1-9]\d{0,8}-[1-9]\d{0,8}$/, 'must be FIRST-LAST, 1-based line numbers, e.g. "120-160"'))),
 });
 
 const DESCRIPTION =
@@ -26,7 +27,8 @@ const DESCRIPTION =
   "background_process_id of an execute that timed out. Blocks up to 10s for the process to exit, then returns its output and exit_code; " +
   "a process still running by then gives its output so far. wait_timeout overrides the 10s wait (e.g. '30s', or '0s' for an " +
   'immediate snapshot without waiting). Optional: since (a cursor from an earlier result) returns only newer output; grep searches the whole output ' +
-  'for a pattern and returns the matching lines with line numbers; wait_for returns as soon as the output matches.';
+  'for a pattern and returns the matching lines with line numbers; lines (e.g. "120-160") returns those lines of the whole output; wait_for returns ' +
+  'as soon as the output matches.';
 
 /**
  * The `process_output` tool: blocks up to `wait_timeout` (10 s; `0s` or less = snapshot) for the
@@ -59,6 +61,10 @@ export function createProcessOutputTool(options: { client: ClientSource | undefi
           type: 'string',
           description: 'Return as soon as the output after since (or from the start) matches this pattern (RE2 syntax), or the process exits; bounded by wait_timeout.',
         },
+        lines: {
+          type: 'string',
+          description: "FIRST-LAST, 1-based (e.g. '120-160', around a line grep found): returns those lines of the whole output, however long, numbered like grep (at most 1000 lines and 64 KiB), plus the status and exit code. Waits for the exit first, like without it.",
+        },
       },
       required: ['process_id'],
     },
@@ -87,9 +93,12 @@ async function runProcessOutput(source: ClientSource | undefined, input: unknown
       return toolError(`invalid wait_timeout ${goQuote(args.wait_timeout)}: ${error.message}`);
     }
   }
-  if (args.since != null || args.grep != null || args.wait_for != null) {
+  if (args.since != null || args.grep != null || args.wait_for != null || args.lines != null) {
+    const [first = 0, last = 0] = (args.lines ?? '').split('-').map(Number);
+    if (last < first) return toolError(`invalid lines ${goQuote(args.lines ?? '')}: LAST is before FIRST`);
+    if (args.lines != null && (args.grep != null || args.wait_for != null || args.since != null)) return toolError('lines reads by line number: give it without since, grep or wait_for');
     const waitMs = timeout > 0n ? toTimerMs(timeout) : 0;
-    return runProcessOutputExtended(api, args.process_id, { since: args.since ?? null, grep: args.grep ?? null, waitFor: args.wait_for ?? null }, waitMs, signal);
+    return runProcessOutputExtended(api, args.process_id, { since: args.since ?? null, grep: args.grep ?? null, waitFor: args.wait_for ?? null, lines: args.lines ?? null }, waitMs, signal);
   }
   const wait = timeout > 0n;
   const deadline = wait ? withDeadline(signal, toTimerMs(timeout)) : null;

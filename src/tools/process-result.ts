@@ -32,6 +32,8 @@ export interface ProcessResult {
   /** The call was a retry of one already started: this is that process, not a second run. */
   attached?: true;
   grep?: unknown;
+  /** A line-range read: the lines returned, whether the bound cut them, bytes no longer readable. */
+  lines?: { first: number; last: number; more: boolean; unreadable_bytes?: number };
 }
 
 /** The result as one line of JSON (Go's escaping, like the reference's results); empty fields left out. */
