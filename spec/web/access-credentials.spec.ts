@@ -22,8 +22,8 @@ async function inspectCookie(service: TestService): Promise<string> {
   return (traded.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
 
-async function mintTicket(service: TestService): Promise<string> {
-  const response = await service.post('/api/v0/auth/ticket', {}, AUTH);
+async function mintTicket(service: TestService, headers: Record<string, string> = {}): Promise<string> {
+  const response = await service.post('/api/v0/auth/ticket', {}, { ...AUTH, ...headers });
   expect(response.status).to.equal(200);
   expect(response.headers.get('cache-control')).to.equal('no-store');
   return ((await response.json()) as { ticket: string }).ticket;
@@ -38,31 +38,31 @@ describe('CredentialStore', () => {
   it('issues random values that are valid until the ttl on its clock', () => {
     const clock = manualClock();
     const store = new CredentialStore({ clock, ttlMs: 1000, maxEntries: 4, singleUse: false });
-    const { value, expiresInMs } = store.issue();
+    const { value, expiresInMs } = store.issue(null);
     expect(value).to.match(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresInMs).to.equal(1000);
-    expect(store.issue().value).to.not.equal(value);
-    expect(store.redeem(value)).to.equal(true);
-    expect(store.redeem(value)).to.equal(true);
+    expect(store.issue(null).value).to.not.equal(value);
+    expect(store.redeem(value) !== null).to.equal(true);
+    expect(store.redeem(value) !== null).to.equal(true);
     clock.advance(999);
-    expect(store.redeem(value)).to.equal(true);
+    expect(store.redeem(value) !== null).to.equal(true);
     clock.advance(1);
-    expect(store.redeem(value)).to.equal(false);
-    expect(store.redeem('never-issued')).to.equal(false);
+    expect(store.redeem(value) !== null).to.equal(false);
+    expect(store.redeem('never-issued') !== null).to.equal(false);
   });
 
   it('accepts a single-use value once', () => {
     const store = new CredentialStore({ clock: manualClock(), ttlMs: 1000, maxEntries: 4, singleUse: true });
-    const { value } = store.issue();
-    expect(store.redeem(value)).to.equal(true);
-    expect(store.redeem(value)).to.equal(false);
+    const { value } = store.issue(null);
+    expect(store.redeem(value) !== null).to.equal(true);
+    expect(store.redeem(value) !== null).to.equal(false);
   });
 
   it('holds at most maxEntries, dropping the oldest', () => {
     const store = new CredentialStore({ clock: manualClock(), ttlMs: 1000, maxEntries: 3, singleUse: false });
-    const values = [1, 2, 3, 4].map(() => store.issue().value);
+    const values = [1, 2, 3, 4].map(() => store.issue(null).value);
     expect(store.size).to.equal(3);
-    expect(values.map((v) => store.redeem(v))).to.deep.equal([false, true, true, true]);
+    expect(values.map((v) => store.redeem(v) !== null)).to.deep.equal([false, true, true, true]);
   });
 });
 
@@ -174,5 +174,36 @@ describe('tickets (POST /api/v0/auth/ticket)', function () {
     expect(log).to.not.include(used);
     expect(log).to.not.include(watched);
     expect(log).to.not.include(TOKEN);
+  });
+
+  describe('asked for by a chat', () => {
+    const OTHER = '22222222-2222-4222-8222-222222222222';
+    const asChat = (chat: string): Record<string, string> => ({ 'coder-chat-id': chat });
+    let ownId: string;
+    let otherId: string;
+    before(async () => {
+      const start = async (chat: string): Promise<string> => ((await (await service.post('/api/v0/processes/start', { command: `echo from-${chat.slice(0, 4)}` }, { ...AUTH, ...asChat(chat) })).json()) as { id: string }).id;
+      ownId = await start(CHAT);
+      otherId = await start(OTHER);
+      for (const [id, chat] of [[ownId, CHAT], [otherId, OTHER]] as const) await (await service.request(`/api/v0/processes/${id}/output?wait=true`, { headers: { ...AUTH, ...asChat(chat) } })).body?.cancel();
+    });
+
+    it("reads that chat's process streams only, whatever the redeeming request's headers say", async () => {
+      const own = await service.request(`/api/v0/processes/${ownId}/stream?ticket=${await mintTicket(service, asChat(CHAT))}`);
+      expect(own.status).to.equal(200);
+      expect(await own.text()).to.include('from-1111');
+      const foreign = await service.request(`/api/v0/processes/${otherId}/stream?ticket=${await mintTicket(service, asChat(CHAT))}`, { headers: asChat(OTHER) });
+      expect(foreign.status).to.equal(404);
+      expect(((await foreign.json()) as { code: string }).code).to.equal('PROCESS_NOT_FOUND');
+      // A ticket asked for without a chat acts as the token does.
+      expect((await service.request(`/api/v0/processes/${otherId}/stream?ticket=${await mintTicket(service)}`)).status).to.equal(200);
+    });
+
+    it("watches that chat's repositories only", async () => {
+      expect(await watch(service, `&ticket=${await mintTicket(service, asChat(CHAT))}`)).to.equal(101);
+      expect((await tryUpgrade(service.url, `?ticket=${await mintTicket(service, asChat(CHAT))}`, {})).status).to.equal(101);
+      expect((await tryUpgrade(service.url, `?chat_id=${OTHER}&ticket=${await mintTicket(service, asChat(CHAT))}`, {})).status).to.equal(404);
+      expect((await tryUpgrade(service.url, `?chat_id=${OTHER}&ticket=${await mintTicket(service)}`, {})).status).to.equal(101);
+    });
   });
 });

@@ -9,11 +9,13 @@ import { handleClientMessage, sendMessage } from './client-messages.js';
 import type { GitRunner } from './git-runner.js';
 import type { PathStore } from './path-store.js';
 import { resolveTargetChat, type TargetChat } from './target-chat.js';
-import { challengeFor, unauthorizedError } from '../web/auth.js';
+import { challengeFor, unauthorizedError, type UpgradeCheck } from '../web/auth.js';
 import { requestFacts, type BrowserGuard } from '../web/browser-guard.js';
-import type { BearerVerdict } from '../protocol/bearer-verdict.js';
 import { rejectUpgrade } from './upgrade-rejection.js';
 import { WatchSession } from './watch-session.js';
+
+/** The check's outcome when no token is set: every upgrade passes, as itself. */
+const OPEN: UpgradeCheck = { verdict: 'ok', ticketChat: null };
 
 export const WATCH_PATH = '/api/v0/git/watch';
 
@@ -39,7 +41,7 @@ export interface GitWatchServerOptions {
   /** The service's Host / Origin check, the same as on its HTTP routes; absent: none. */
   guard?: BrowserGuard;
   /** The service's token check (the header, or a `?ticket=` when the URL has one); absent when access control is off. */
-  authorize?: (authorization: string | undefined, ticket: string | null) => BearerVerdict;
+  authorize?: (authorization: string | undefined, ticket: string | null) => UpgradeCheck;
 }
 
 export interface GitWatchStats {
@@ -110,7 +112,7 @@ export class GitWatchServer {
     }
     // The token next, as on every HTTP route: a stranger learns nothing else.
     // A browser's WebSocket cannot send a header: it brings a single-use ticket instead.
-    const verdict = this.options.authorize?.(req.headers.authorization, url.searchParams.get('ticket')) ?? 'ok';
+    const { verdict, ticketChat } = this.options.authorize?.(req.headers.authorization, url.searchParams.get('ticket')) ?? OPEN;
     if (verdict !== 'ok') {
       const status = rejectUpgrade(socket, unauthorizedError(verdict), { 'WWW-Authenticate': challengeFor(verdict) });
       // The path only: the query may hold a ticket, which is never logged.
@@ -123,7 +125,8 @@ export class GitWatchServer {
         throw new ProcvisorError('ROUTE_NOT_FOUND', `No WebSocket endpoint at ${url.pathname.slice(0, 200)}.`, { detail: `Git watch lives at ${WATCH_PATH}?chat_id=<uuid>.` });
       }
       if (this.closing) throw new ProcvisorError('SUPERVISOR_CLOSED', 'Git watch is shutting down.');
-      const caller = parseChatContext(firstHeader(req, CHAT_ID_HEADER), firstHeader(req, ANCESTOR_CHAT_IDS_HEADER));
+      // A ticket asked for by a chat watches that chat only, as that chat's own header would.
+      const caller = ticketChat ?? parseChatContext(firstHeader(req, CHAT_ID_HEADER), firstHeader(req, ANCESTOR_CHAT_IDS_HEADER));
       target = resolveTargetChat(caller, url.searchParams.get('chat_id'), 'chat_id query parameter');
       if (this.connections.size >= this.options.maxSockets) {
         throw new ProcvisorError('WATCH_LIMIT_REACHED', 'Too many git watch connections.', { detail: `The limit is ${this.options.maxSockets}; close another watcher first.` });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { BrowserGuard } from '../web/browser-guard.js';
 import type { Logger } from '../logger.js';
-import type { BearerVerdict } from '../protocol/bearer-verdict.js';
+import type { UpgradeCheck } from '../web/auth.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';
 import { GitRunner } from './git-runner.js';
 import { GitWatchServer, type GitWatchStats } from './git-watch-server.js';
@@ -37,7 +37,7 @@ export interface GitWatch {
 /** Wires the path store to process exits and builds the WebSocket server over one git runner. */
 export function createGitWatch(
   settings: GitWatchSettings,
-  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; guard?: BrowserGuard; authorize?: (authorization: string | undefined, ticket: string | null) => BearerVerdict },
+  deps: { onProcessExit: OnProcessExit; log: Logger; clock: Clock; guard?: BrowserGuard; authorize?: (authorization: string | undefined, ticket: string | null) => UpgradeCheck },
 ): GitWatch {
   const log = deps.log.child({ component: 'git-watch' });
   const store = new PathStore(

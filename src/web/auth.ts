@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type { Clock } from '../clock.js';
 import { ProcvisorError } from '../errors.js';
 import type { BearerVerdict } from '../protocol/bearer-verdict.js';
+import type { ChatContext } from '../protocol/chat-headers.js';
 import type { RequestState } from './chat-context.js';
 import { CredentialStore } from './credential-store.js';
 
@@ -74,14 +75,15 @@ const MAX_TICKETS = 1024;
  * `/inspect` cookie, INSPECT_SESSION_MS, accepted under `/inspect` only).
  */
 export interface AccessCredentials {
-  tickets: CredentialStore;
+  /** Scoped to the chat of the request that asked for the ticket (no chat: every chat, as the token). */
+  tickets: CredentialStore<ChatContext>;
   inspectSessions: CredentialStore;
 }
 
 export function createAccessCredentials(clock: Clock): AccessCredentials {
   return {
-    tickets: new CredentialStore({ clock, ttlMs: TICKET_TTL_MS, maxEntries: MAX_TICKETS, singleUse: true }),
-    inspectSessions: new CredentialStore({ clock, ttlMs: INSPECT_SESSION_MS, maxEntries: MAX_INSPECT_SESSIONS, singleUse: false }),
+    tickets: new CredentialStore<ChatContext>({ clock, ttlMs: TICKET_TTL_MS, maxEntries: MAX_TICKETS, singleUse: true }),
+    inspectSessions: new CredentialStore<null>({ clock, ttlMs: INSPECT_SESSION_MS, maxEntries: MAX_INSPECT_SESSIONS, singleUse: false }),
   };
 }
 
@@ -115,19 +117,26 @@ export function bearerAuth(token: string | null, credentials: AccessCredentials)
       // restart), then reloads the page without the token in its address.
       const offered = ctx.query.token;
       if (ctx.path === '/inspect' && typeof offered === 'string' && constantTimeEqual(offered, token)) {
-        const session = credentials.inspectSessions.issue();
+        const session = credentials.inspectSessions.issue(null);
         ctx.cookies.set(INSPECT_COOKIE, session.value, { httpOnly: true, sameSite: 'strict', path: '/inspect', maxAge: session.expiresInMs, overwrite: true });
         ctx.redirect('/inspect');
         return;
       }
       const cookie = ctx.cookies.get(INSPECT_COOKIE);
-      if (cookie !== undefined && credentials.inspectSessions.redeem(cookie)) {
+      if (cookie !== undefined && credentials.inspectSessions.redeem(cookie) !== null) {
         await next();
         return;
       }
     }
     const ticket = ctx.method === 'GET' && TICKET_PATH.test(ctx.path) ? ctx.query.ticket : undefined;
-    const verdict = ticket === undefined ? check(ctx.get('authorization') || undefined) : typeof ticket === 'string' && credentials.tickets.redeem(ticket) ? 'ok' : 'invalid_ticket';
+    let verdict: BearerVerdict;
+    if (ticket === undefined) verdict = check(ctx.get('authorization') || undefined);
+    else {
+      const redeemed = typeof ticket === 'string' ? credentials.tickets.redeem(ticket) : null;
+      verdict = redeemed === null ? 'invalid_ticket' : 'ok';
+      // The request acts as the chat the ticket was issued to (see chatContextMiddleware).
+      if (redeemed !== null) ctx.state.ticketChat = redeemed.scope;
+    }
     if (verdict !== 'ok') {
       // The error middleware keeps headers set here when it writes the body.
       ctx.set('WWW-Authenticate', challengeFor(verdict));
@@ -137,11 +146,21 @@ export function bearerAuth(token: string | null, credentials: AccessCredentials)
   };
 }
 
+/** The outcome of a git watch upgrade's check: the verdict, and the chat a ticket was issued to (null: a header, or a ticket of no chat). */
+export interface UpgradeCheck {
+  verdict: BearerVerdict;
+  ticketChat: ChatContext | null;
+}
+
 /**
  * The check of a git watch upgrade: a `?ticket=` (redeemed: single-use) when the URL has one,
  * else the `Authorization` header.
  */
-export function createUpgradeCheck(token: string, tickets: CredentialStore): (authorization: string | undefined, ticket: string | null) => BearerVerdict {
+export function createUpgradeCheck(token: string, tickets: CredentialStore<ChatContext>): (authorization: string | undefined, ticket: string | null) => UpgradeCheck {
   const check = createBearerCheck(token);
-  return (authorization, ticket) => (ticket === null ? check(authorization) : tickets.redeem(ticket) ? 'ok' : 'invalid_ticket');
+  return (authorization, ticket) => {
+    if (ticket === null) return { verdict: check(authorization), ticketChat: null };
+    const redeemed = tickets.redeem(ticket);
+    return redeemed === null ? { verdict: 'invalid_ticket', ticketChat: null } : { verdict: 'ok', ticketChat: redeemed.scope.chatId === null ? null : redeemed.scope };
+  };
 }

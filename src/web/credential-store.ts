@@ -12,6 +12,11 @@ export interface CredentialStoreOptions {
   singleUse: boolean;
 }
 
+/** What redeeming a live credential gives back: the scope it was issued with. */
+export interface RedeemedCredential<S> {
+  scope: S;
+}
+
 /** A credential as handed out: the value to present, and its lifetime on the store's clock. */
 export interface IssuedCredential {
   value: string;
@@ -23,12 +28,13 @@ export interface IssuedCredential {
  * a header: 256 random bits each, kept in memory only (a restart revokes them all), keyed by
  * their SHA-256 so a lookup's timing says nothing about a stored value, never the token itself
  * or derived from it: a leaked one grants only what its store is checked for, until it expires.
- * Bounded by `maxEntries`; expired entries are dropped as new ones are issued.
+ * Bounded by `maxEntries`; expired entries are dropped as new ones are issued. Each carries a
+ * `scope` of type S given at issue (a ticket: the chat of the request that asked for it).
  */
-export class CredentialStore {
+export class CredentialStore<S = null> {
   private readonly options: CredentialStoreOptions;
-  /** SHA-256 hex of the value → expiry (clock ms); insertion order is issue order. */
-  private readonly live = new Map<string, number>();
+  /** SHA-256 hex of the value → expiry (clock ms) and scope; insertion order is issue order. */
+  private readonly live = new Map<string, { expiresAt: number; scope: S }>();
 
   constructor(options: CredentialStoreOptions) {
     this.options = options;
@@ -39,30 +45,30 @@ export class CredentialStore {
     return this.live.size;
   }
 
-  issue(): IssuedCredential {
+  issue(scope: S): IssuedCredential {
     const now = this.options.clock.now();
-    for (const [key, expiresAt] of this.live) if (expiresAt <= now) this.live.delete(key);
+    for (const [key, entry] of this.live) if (entry.expiresAt <= now) this.live.delete(key);
     while (this.live.size >= this.options.maxEntries) {
       const oldest = this.live.keys().next().value;
       if (oldest === undefined) break;
       this.live.delete(oldest);
     }
     const value = randomBytes(32).toString('base64url');
-    this.live.set(digest(value), now + this.options.ttlMs);
+    this.live.set(digest(value), { expiresAt: now + this.options.ttlMs, scope });
     return { value, expiresInMs: this.options.ttlMs };
   }
 
-  /** True if `value` was issued here and has not expired (nor, single-use, been redeemed). */
-  redeem(value: string): boolean {
+  /** The scope of `value` if it was issued here and has not expired (nor, single-use, been redeemed); else null. */
+  redeem(value: string): RedeemedCredential<S> | null {
     const key = digest(value);
-    const expiresAt = this.live.get(key);
-    if (expiresAt === undefined) return false;
-    if (expiresAt <= this.options.clock.now()) {
+    const entry = this.live.get(key);
+    if (entry === undefined) return null;
+    if (entry.expiresAt <= this.options.clock.now()) {
       this.live.delete(key);
-      return false;
+      return null;
     }
     if (this.options.singleUse) this.live.delete(key);
-    return true;
+    return { scope: entry.scope };
   }
 }
 
