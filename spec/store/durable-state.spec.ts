@@ -29,12 +29,14 @@ describe('durable state', () => {
     const dataDir = newDataDir();
     const first = await startIn(dataDir);
     const { id } = await json(await first.post(`${API}/start`, { command: 'echo persisted; exit 4', client_token: 'tok-1' }));
-    await first.request(`${API}/${String(id)}/output?wait=true`);
+    const live = await json(await first.request(`${API}/${String(id)}/output?wait=true`));
     await first.close();
 
     const second = await startIn(dataDir);
     try {
       const body = await json(await second.request(`${API}/${String(id)}/output`));
+      // The same answer, duration included: both count from the start the record keeps.
+      expect(body).to.deep.equal(live);
       expect(body).to.include({ output: 'persisted\n', running: false, exit_code: 4, exit_reason: 'exited' });
       const list = await json(await second.request(`${API}/list`));
       expect((list.processes as Body[]).map((p) => p.id)).to.include(id);

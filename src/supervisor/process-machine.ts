@@ -26,6 +26,8 @@ export interface ProcessInput {
   killGraceMs: number;
   /** Milliseconds since the epoch, from the supervisor's clock. */
   now: () => number;
+  /** When the start was asked for (the record's `startedAt`, which durable state keeps); default `now()`. */
+  startedAt?: number;
 }
 
 export interface ProcessContext {
@@ -177,7 +179,7 @@ export const processMachine = setup({
     idleTimeoutMs: input.idleTimeoutMs ?? null,
     killGraceMs: input.killGraceMs,
     now: input.now,
-    startedAt: input.now(),
+    startedAt: input.startedAt ?? input.now(),
     pid: null,
     rawExitCode: null,
     exitSignal: null,

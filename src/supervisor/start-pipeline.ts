@@ -84,6 +84,8 @@ export function createProcessRecord(deps: RecordDeps, info: ProcessRequestInfo, 
       idleTimeoutMs: info.idleTimeoutMs,
       killGraceMs: deps.settings.killGraceMs,
       now: deps.now,
+      // The same start a restored record counts from: `duration_ms` is the same before and after a restart.
+      startedAt: info.startedAt,
     },
   });
   created.actor = actor;
