@@ -67,6 +67,25 @@ describe('InputWatch (through the supervisor, simulated clock)', () => {
     expect(record.waitingForInput).to.not.equal(null);
   });
 
+  it('looks again at a waiting process every maxBackoffMs, and clears the wait once it stopped reading (a read -t that timed out)', async () => {
+    const record = await t.supervisor.start({ command: 'ask', stdin: true });
+    const pid = record.snapshot.context.pid ?? 0;
+    probe.reading.add(pid);
+    t.clock.increment(300);
+    expect(record.waitingForInput).to.not.equal(null);
+    const reported = t.supervisor.events.after(0, 10).events.length;
+    // Still reading at the next look: still waiting, and not reported twice.
+    t.clock.increment(800);
+    expect(probe.checks).to.have.length(2);
+    expect(record.waitingForInput).to.not.equal(null);
+    expect(t.supervisor.events.after(0, 10).events).to.have.length(reported);
+    // The read timed out; the process goes on without a word.
+    probe.reading.delete(pid);
+    t.clock.increment(800);
+    expect(probe.checks).to.have.length(3);
+    expect(record.waitingForInput).to.equal(null);
+  });
+
   it('never asks about a process started without stdin', async () => {
     await t.supervisor.start({ command: 'plain' });
     t.clock.increment(5000);

@@ -41,9 +41,9 @@ interface Entry {
  * Cost: one shared timer every `tickMs` while any process is watched. A tick walks the watched
  * records in memory (no I/O) and asks the probe about at most `maxChecksPerTick` of them: only
  * quiet ones that are due. A quiet process found not waiting is looked at again after a pause that
- * doubles up to `maxBackoffMs`; one found waiting is not looked at again (it stays waiting until
- * it writes, gets input, closes stdin or exits, all seen without /proc; a `read -t` that times
- * out and then works silently is missed). So the probes per second are at most
+ * doubles up to `maxBackoffMs`; one found waiting stays waiting until it writes, gets input,
+ * closes stdin or exits (all seen without /proc), or a look every `maxBackoffMs` finds it busy (a
+ * `read -t` that timed out and goes on silently). So the probes per second are at most
  * min(N / (maxBackoffMs/1000), maxChecksPerTick × 1000/tickMs) for N quiet processes, each at
  * most MAX_TREE_PROCESSES processes deep, whatever N is; beyond that, detection is later, never
  * more costly. Output resets the pause, so the usual prompt (text, then a read) is seen
@@ -122,7 +122,9 @@ export class InputWatch {
         entry.nextCheckAt = entry.quietSince + this.settings.settleMs;
         this.clear(record);
       }
-      if (record.waitingForInput === null && !entry.confirming && now - entry.quietSince >= this.settings.settleMs && now >= entry.nextCheckAt) due.push(entry);
+      // A waiting process is due too, every maxBackoffMs: one whose read timed out (`read -t`)
+      // and that goes on silently is found busy and cleared.
+      if (!entry.confirming && now - entry.quietSince >= this.settings.settleMs && now >= entry.nextCheckAt) due.push(entry);
     }
     due.sort((a, b) => a.nextCheckAt - b.nextCheckAt);
     for (const entry of due.slice(0, this.settings.maxChecksPerTick)) this.check(entry, now);
@@ -145,6 +147,8 @@ export class InputWatch {
       return;
     }
     entry.nextCheckAt = now + this.settings.maxBackoffMs;
+    // Still waiting, as already reported: nothing new.
+    if (record.waitingForInput !== null) return;
     entry.confirming = true;
     const outputAt = record.snapshot.context.buffer.lastOutputAt;
     this.clock.setTimeout(() => {
