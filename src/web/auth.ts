@@ -134,8 +134,9 @@ export function bearerAuth(token: string | null, credentials: AccessCredentials)
     else {
       const redeemed = typeof ticket === 'string' ? credentials.tickets.redeem(ticket) : null;
       verdict = redeemed === null ? 'invalid_ticket' : 'ok';
-      // The request acts as the chat the ticket was issued to (see chatContextMiddleware).
-      if (redeemed !== null) ctx.state.ticketChat = redeemed.scope;
+      // The request acts as the chat the ticket was issued to (see chatContextMiddleware); a
+      // ticket of no chat leaves the request's own headers in charge, as the token would.
+      if (redeemed !== null && redeemed.scope.chatId !== null) ctx.state.ticketChat = redeemed.scope;
     }
     if (verdict !== 'ok') {
       // The error middleware keeps headers set here when it writes the body.

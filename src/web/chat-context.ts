@@ -6,7 +6,7 @@ import { ANCESTOR_CHAT_IDS_HEADER, CHAT_ID_HEADER, chatLogFields, parseChatConte
 export interface RequestState {
   chat: ChatContext;
   log: Logger;
-  /** Set by the auth middleware when the request came with a ticket: the chat of the request that asked for it. */
+  /** Set by the auth middleware when the request came with a ticket asked for by a chat: that chat. */
   ticketChat?: ChatContext;
 }
 
