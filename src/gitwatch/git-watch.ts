@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { BrowserGuard } from '../web/browser-guard.js';
 import type { Logger } from '../logger.js';
-import type { UpgradeCheck } from '../web/auth.js';
+import type { UpgradeCheck } from '../protocol/bearer-verdict.js';
 import { feedPathsFromProcessExits, type OnProcessExit } from './exit-path-feed.js';
 import { GitRunner } from './git-runner.js';
 import { GitWatchServer, type GitWatchStats } from './git-watch-server.js';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Clock } from '../clock.js';
 import { ProcvisorError } from '../errors.js';
-import type { BearerVerdict } from '../protocol/bearer-verdict.js';
+import type { BearerVerdict, UpgradeCheck } from '../protocol/bearer-verdict.js';
 import type { ChatContext } from '../protocol/chat-headers.js';
 import type { RequestState } from './chat-context.js';
 import { CredentialStore } from './credential-store.js';
@@ -145,12 +145,6 @@ export function bearerAuth(token: string | null, credentials: AccessCredentials)
     }
     await next();
   };
-}
-
-/** The outcome of a git watch upgrade's check: the verdict, and the chat a ticket was issued to (null: a header, or a ticket of no chat). */
-export interface UpgradeCheck {
-  verdict: BearerVerdict;
-  ticketChat: ChatContext | null;
 }
 
 /**
