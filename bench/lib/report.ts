@@ -1,3 +1,5 @@
+import { fmtSpread, median } from './stats.js';
+
 /** One line of the final summary table. */
 export interface Row {
   measurement: string;
@@ -9,6 +11,18 @@ export interface Row {
   target: string;
   /** null: informational, no target. */
   met: boolean | null;
+}
+
+/**
+ * The ratio, target and verdict cells of a row: `target` (`"<= 1.1"`, `">= 0.9"`) is printed as
+ * given and is also what the median of `ratios` is checked against, so the two never disagree.
+ */
+export function judged(ratios: readonly number[], target: string): Pick<Row, 'ratio' | 'target' | 'met'> {
+  const [op, limitText] = target.split(' ');
+  const limit = Number(limitText);
+  if ((op !== '<=' && op !== '>=') || !Number.isFinite(limit)) throw new Error(`bench: bad target ${JSON.stringify(target)}`);
+  const m = median(ratios);
+  return { ratio: fmtSpread(ratios), target, met: op === '<=' ? m <= limit : m >= limit };
 }
 
 /** Prints a measurement's detail line, indented under its title. */

@@ -9,7 +9,7 @@ import type { ProcessRecord } from '../../src/supervisor/process-record.js';
 import type { ServerChild } from '../lib/children.js';
 import { ServiceClient } from '../lib/http.js';
 import { rawSpawn, sequentialSlot } from '../lib/load.js';
-import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
+import { detail, judged, title, type MeasureContext, type Row } from '../lib/report.js';
 import { fmtSpread, median, nowMs, percentile } from '../lib/stats.js';
 
 type Slot = 'raw' | 'memory' | 'durable';
@@ -57,18 +57,14 @@ export async function measureDurable(ctx: MeasureContext, memory: ServerChild, d
       metric: 'latency p50',
       floor: `${median(p50.memory).toFixed(2)} ms`,
       service: `${median(p50.durable).toFixed(2)} ms`,
-      ratio: fmtSpread(ratio50),
-      target: '<= 1.1',
-      met: median(ratio50) <= 1.1,
+      ...judged(ratio50, '<= 1.1'),
     },
     {
       measurement: '6 echo start+wait, dataDir',
       metric: 'vs raw p50',
       floor: `${median(p50.raw).toFixed(2)} ms`,
       service: `${median(p50.durable).toFixed(2)} ms`,
-      ratio: fmtSpread(vsRaw50),
-      target: '<= 1.3',
-      met: median(vsRaw50) <= 1.3,
+      ...judged(vsRaw50, '<= 1.3'),
     },
   ];
 }

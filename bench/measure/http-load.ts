@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { ServerChild } from '../lib/children.js';
 import { ServiceClient } from '../lib/http.js';
-import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
+import { detail, judged, title, type MeasureContext, type Row } from '../lib/report.js';
 import { fmtSpread, median, nowMs, processCpuMs } from '../lib/stats.js';
 
 export interface HttpOptions {
@@ -96,9 +96,7 @@ export async function measureHttp(ctx: MeasureContext, service: ServerChild, koa
       metric: 'req/s vs koa',
       floor: median(series('koa', conns).rps).toFixed(0),
       service: median(series('service', conns).rps).toFixed(0),
-      ratio: fmtSpread(rr.koa),
-      target: '>= 0.9',
-      met: median(rr.koa) >= 0.9,
+      ...judged(rr.koa, '>= 0.9'),
     });
     rows.push({
       measurement: `3 GET output c=${conns}`,

@@ -2,7 +2,7 @@ import type { ServerChild } from '../lib/children.js';
 import { HeadRing } from '../lib/head-tail.js';
 import { ServiceClient } from '../lib/http.js';
 import { rawSpawn } from '../lib/load.js';
-import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
+import { detail, judged, title, type MeasureContext, type Row } from '../lib/report.js';
 import { fmtSpread, median, nowMs, processCpuMs, processIoCounts } from '../lib/stats.js';
 import { defaultPriority } from '../../src/spawn/priority.js';
 
@@ -103,18 +103,17 @@ export async function measureOutput(ctx: MeasureContext, service: ServerChild, o
   detail(`floor in the driver, plain               ${fmtSpread(mb.floor, 0, ' MB/s')}   reader CPU/run ${fmtSpread(cpuMs.floor, 0, ' ms')}`);
   detail(`RATIO service/in-service floor ${fmtSpread(ratio.inService)}   /driver same priority ${fmtSpread(ratio.detached)}   /driver plain ${fmtSpread(ratio.floor)}   (${ratio.floor.length} rounds)`);
   const size = `${(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 === 0 ? 0 : 2)} GiB`;
-  const row = (measurement: string, floor: Exclude<Slot, 'service'>, target: string, met: boolean | null): Row => ({
+  const row = (measurement: string, floor: Exclude<Slot, 'service'>, verdict: Pick<Row, 'ratio' | 'target' | 'met'>): Row => ({
     measurement,
     metric: 'MB/s',
     floor: median(mb[floor]).toFixed(0),
     service: median(mb.service).toFixed(0),
-    ratio: fmtSpread(ratio[floor]),
-    target,
-    met,
+    ...verdict,
   });
+  const diagnostic = (floor: Exclude<Slot, 'service'>): Pick<Row, 'ratio' | 'target' | 'met'> => ({ ratio: fmtSpread(ratio[floor]), target: '(diagnostic)', met: null });
   return [
-    row(`2 ingest ${size}, floor in the service process (same child priority)`, 'inService', '>= 0.9', median(ratio.inService) >= 0.9),
-    row(`2 ingest, floor in the driver, same child priority`, 'detached', '(diagnostic)', null),
-    row(`2 ingest, floor in the driver, plain`, 'floor', '(diagnostic)', null),
+    row(`2 ingest ${size}, floor in the service process (same child priority)`, 'inService', judged(ratio.inService, '>= 0.9')),
+    row(`2 ingest, floor in the driver, same child priority`, 'detached', diagnostic('detached')),
+    row(`2 ingest, floor in the driver, plain`, 'floor', diagnostic('floor')),
   ];
 }

@@ -1,7 +1,7 @@
 import type { ServerChild } from '../lib/children.js';
 import { ServiceClient } from '../lib/http.js';
 import { pool, rawSpawn, sequentialSlot } from '../lib/load.js';
-import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
+import { detail, judged, title, type MeasureContext, type Row } from '../lib/report.js';
 import { fmtSpread, median, nowMs, percentile, sleep } from '../lib/stats.js';
 
 export interface RecordsOptions {
@@ -101,9 +101,7 @@ export async function measureRecords(ctx: MeasureContext, empty: ServerChild, fu
       metric: 'start+wait p50',
       floor: `${median(p50.empty).toFixed(2)} ms (0 rec)`,
       service: `${median(p50.full).toFixed(2)} ms`,
-      ratio: fmtSpread(ratio),
-      target: '<= 1.1',
-      met: median(ratio) <= 1.1,
+      ...judged(ratio, '<= 1.1'),
     },
   ];
 }

@@ -1,7 +1,7 @@
 import type { ServerChild } from '../lib/children.js';
 import { ServiceClient } from '../lib/http.js';
 import { rawSpawn, sequentialSlot } from '../lib/load.js';
-import { detail, title, type MeasureContext, type Row } from '../lib/report.js';
+import { detail, judged, title, type MeasureContext, type Row } from '../lib/report.js';
 import { fmtSpread, median, nowMs, percentile } from '../lib/stats.js';
 
 export interface SpawnOptions {
@@ -69,18 +69,14 @@ export async function measureSpawn(ctx: MeasureContext, service: ServerChild, op
       metric: 'latency p50',
       floor: `${m('raw').toFixed(2)} ms`,
       service: `${m('http').toFixed(2)} ms`,
-      ratio: fmtSpread(ratio50),
-      target: '<= 1.0',
-      met: median(ratio50) <= 1.0,
+      ...judged(ratio50, '<= 1.0'),
     },
     {
       measurement: '1 spawn true (seq)',
       metric: 'latency p99',
       floor: `${median(p99.raw).toFixed(2)} ms`,
       service: `${median(p99.http).toFixed(2)} ms`,
-      ratio: fmtSpread(ratio99),
-      target: '<= 1.3',
-      met: median(ratio99) <= 1.3,
+      ...judged(ratio99, '<= 1.3'),
     },
   ];
 }
