@@ -33,6 +33,8 @@ export class PortWatch {
   private readonly entries = new Map<ProcessRecord, Entry>();
   /** Every LISTEN inode seen: its owner, or null when no group of ours holds it. */
   private readonly owners = new Map<number, ProcessRecord | null>();
+  /** Records added since the last pass: a socket taken for foreign may be theirs (seen before they were registered). */
+  private readonly fresh = new Set<ProcessRecord>();
   private timer: unknown = null;
   private closed = false;
   private periodMs: number;
@@ -52,8 +54,8 @@ export class PortWatch {
   add(record: ProcessRecord, pid: number): void {
     if (this.closed) return;
     this.entries.set(record, { pid, sockets: new Map() });
-    // A socket taken for foreign before this process was registered gets another look.
-    for (const [inode, owner] of this.owners) if (owner === null) this.owners.delete(inode);
+    // A socket taken for foreign before this process was registered gets another look, in this process only.
+    this.fresh.add(record);
     this.hurryUntil = this.clock.now() + PORT_HURRY_AFTER_START_MS;
     this.hurry();
   }
@@ -83,6 +85,7 @@ export class PortWatch {
     const entry = this.entries.get(record);
     if (!entry) return;
     this.entries.delete(record);
+    this.fresh.delete(record);
     for (const inode of entry.sockets.keys()) this.owners.delete(inode);
     if (record.listening.length > 0) {
       record.listening = [];
@@ -103,21 +106,32 @@ export class PortWatch {
         changed.add(owner);
       }
     }
-    const pending = new Set([...listening.keys()].filter((inode) => !this.owners.has(inode)));
-    if (pending.size > 0) {
+    // Sockets never seen are looked for in every group; sockets taken for foreign only in the
+    // groups added since (the service's own listening socket is one: it must not cost a walk of
+    // every running group after each start).
+    const unseen = new Set<number>();
+    const foreign = new Set<number>();
+    for (const inode of listening.keys()) {
+      const owner = this.owners.get(inode);
+      if (owner === undefined) unseen.add(inode);
+      else if (owner === null && this.fresh.size > 0) foreign.add(inode);
+    }
+    if (unseen.size > 0 || foreign.size > 0) {
       for (const [record, entry] of this.entries) {
-        if (pending.size === 0) break;
+        const isFresh = this.fresh.has(record);
+        if (unseen.size === 0 && (foreign.size === 0 || !isFresh)) continue;
         for (const inode of this.probe.socketInodes(entry.pid)) {
           const socket = listening.get(inode);
-          if (!pending.delete(inode) || socket === undefined) continue;
+          if (socket === undefined || !(unseen.delete(inode) || (isFresh && foreign.delete(inode)))) continue;
           this.owners.set(inode, record);
           entry.sockets.set(inode, socket);
           changed.add(record);
           grown.add(record);
         }
       }
-      for (const inode of pending) this.owners.set(inode, null);
+      for (const inode of unseen) this.owners.set(inode, null);
     }
+    this.fresh.clear();
     for (const record of changed) {
       const entry = this.entries.get(record);
       record.listening = entry ? [...entry.sockets.values()].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address)) : [];
@@ -150,6 +164,7 @@ export class PortWatch {
     this.timer = null;
     this.entries.clear();
     this.owners.clear();
+    this.fresh.clear();
   }
 }
 
