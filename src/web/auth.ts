@@ -104,7 +104,7 @@ const TICKET_PATH = /^\/api\/v0\/processes\/[^/]+\/stream$/;
  */
 export function bearerAuth(token: string | null, credentials: AccessCredentials): Middleware<RequestState> {
   if (token === null) return (_ctx, next) => next();
-  const check = createBearerCheck(token);
+  const checkCaller = createUpgradeCheck(token, credentials.tickets);
   return async (ctx, next) => {
     if (AUTH_EXEMPT_PATHS.has(ctx.path)) {
       await next();
@@ -129,15 +129,10 @@ export function bearerAuth(token: string | null, credentials: AccessCredentials)
       }
     }
     const ticket = ctx.method === 'GET' && TICKET_PATH.test(ctx.path) ? ctx.query.ticket : undefined;
-    let verdict: BearerVerdict;
-    if (ticket === undefined) verdict = check(ctx.get('authorization') || undefined);
-    else {
-      const redeemed = typeof ticket === 'string' ? credentials.tickets.redeem(ticket) : null;
-      verdict = redeemed === null ? 'invalid_ticket' : 'ok';
-      // The request acts as the chat the ticket was issued to (see chatContextMiddleware); a
-      // ticket of no chat leaves the request's own headers in charge, as the token would.
-      if (redeemed !== null && redeemed.scope.chatId !== null) ctx.state.ticketChat = redeemed.scope;
-    }
+    // A repeated `?ticket=` is no ticket at all.
+    const { verdict, ticketChat } = Array.isArray(ticket) ? REPEATED_TICKET : checkCaller(ctx.get('authorization') || undefined, ticket ?? null);
+    // The request acts as the chat the ticket was issued to (see chatContextMiddleware).
+    if (ticketChat !== null) ctx.state.ticketChat = ticketChat;
     if (verdict !== 'ok') {
       // The error middleware keeps headers set here when it writes the body.
       ctx.set('WWW-Authenticate', challengeFor(verdict));
@@ -147,9 +142,13 @@ export function bearerAuth(token: string | null, credentials: AccessCredentials)
   };
 }
 
+const REPEATED_TICKET: UpgradeCheck = { verdict: 'invalid_ticket', ticketChat: null };
+
 /**
- * The check of a git watch upgrade: a `?ticket=` (redeemed: single-use) when the URL has one,
- * else the `Authorization` header.
+ * The check of a caller that may bring a ticket (a process stream, a git watch upgrade): a
+ * `?ticket=` (redeemed: single-use) when the URL has one, else the `Authorization` header. A
+ * ticket asked for by a chat acts as that chat (`ticketChat`); a ticket of no chat leaves the
+ * request's own headers in charge, as the token would.
  */
 export function createUpgradeCheck(token: string, tickets: CredentialStore<ChatContext>): (authorization: string | undefined, ticket: string | null) => UpgradeCheck {
   const check = createBearerCheck(token);
