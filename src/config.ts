@@ -187,7 +187,8 @@ function readJson(file: URL | string): Record<string, unknown> {
  * The one source of default values: a module that takes settings (the supervisor, output sizes,
  * spill limits, watches) defaults from here, so a default is changed in that file alone.
  */
-export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(v.parse(ConfigSchema, readJson(DEFAULT_FILE)));
+const DEFAULT_JSON: Readonly<Record<string, unknown>> = Object.freeze(readJson(DEFAULT_FILE));
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(v.parse(ConfigSchema, DEFAULT_JSON));
 
 function envName(key: string): string {
   return `PROCVISOR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -214,7 +215,7 @@ function fromEnv(key: keyof Config, raw: string, defaults: Record<string, unknow
  * names every bad setting.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const defaults = readJson(DEFAULT_FILE);
+  const defaults = DEFAULT_JSON;
   const merged: Record<string, unknown> = { ...defaults };
   if (env.PROCVISOR_CONFIG) Object.assign(merged, readJson(env.PROCVISOR_CONFIG));
   for (const key of Object.keys(ConfigSchema.entries) as (keyof Config)[]) {

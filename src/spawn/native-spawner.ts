@@ -1,11 +1,10 @@
-import { readSync } from 'node:fs';
+import { drainFd } from './drain-fd.js';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
-import { constants } from 'node:os';
 import type { NativeAddon } from './native-addon.js';
-import { describeSpawnError, MERGE_STDERR_PREFIX, type PipeSpawnerOptions } from './pipe-spawner.js';
+import { describeSpawnError, MERGE_STDERR_PREFIX, NOT_STARTED_HANDLE, writeStdin, type PipeSpawnerOptions } from './pipe-spawner.js';
 import { applyPriority, priorityPrefix, type PrioritySettings } from './priority.js';
 import { forgetShellPath, resolveShellPath } from './shell-path.js';
-import { groupAlive, signalGroup } from './signals.js';
+import { groupAlive, signalGroup, signalName } from './signals.js';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
 
 /** Bytes a cut-off still reads from a pipe (a writer that keeps writing is cut there). */
@@ -17,14 +16,6 @@ export const CUT_OFF_DRAIN_BYTES = 1_048_576;
  */
 const READ_BUFFER = Buffer.allocUnsafeSlow(65_536);
 
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
-
-const NOOP_HANDLE: ChildHandle = {
-  signal: () => undefined,
-  cutOff: () => undefined,
-  write: (_data, _eof, done) => done(new Error('the process did not start')),
-  resize: () => undefined,
-};
 
 /**
  * Spawns `sh -c <command>` through the C addon (posix_spawn: the cost does not grow with the
@@ -41,7 +32,7 @@ export function createNativeSpawner(addon: NativeAddon, options: PipeSpawnerOpti
 function fail(listener: ChildListener, request: SpawnRequest, error: unknown): ChildHandle {
   // Failures are reported asynchronously, as child_process does: the caller's state is set up.
   queueMicrotask(() => listener.failed(describeSpawnError(error, request.cwd), error));
-  return NOOP_HANDLE;
+  return NOT_STARTED_HANDLE;
 }
 
 function spawnNative(addon: NativeAddon, request: SpawnRequest, listener: ChildListener, priority: PrioritySettings | null): ChildHandle {
@@ -67,7 +58,7 @@ function spawnNative(addon: NativeAddon, request: SpawnRequest, listener: ChildL
     exited = true;
     // Node destroys stdin at exit too: nobody reads it any more.
     stdin?.destroy();
-    listener.exited(code >= 0 ? code : null, signal >= 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null);
+    listener.exited(code >= 0 ? code : null, signal >= 0 ? signalName(signal) : null);
     maybeClose();
   };
   let fds: [number, number, number, number];
@@ -116,38 +107,12 @@ function spawnNative(addon: NativeAddon, request: SpawnRequest, listener: ChildL
       for (const [i, socket] of outputs.entries()) {
         // The exit can be seen before the pipe's last bytes (both fds wake in the same poll):
         // take what is already in the pipe, then close it.
-        if (!socket.destroyed) drainNow(i === 0 ? outFd : errFd, listener);
+        // (libuv made the fd non-blocking; any read error ends the pipe the same way)
+        if (!socket.destroyed) drainFd(i === 0 ? outFd : errFd, CUT_OFF_DRAIN_BYTES, (chunk) => listener.output(chunk));
         socket.destroy();
       }
     },
-    write(data, eof, done) {
-      const input = stdin;
-      if (!input || input.writableEnded || input.destroyed) {
-        done(new Error('stdin is closed'));
-        return;
-      }
-      input.write(data, (error) => {
-        if (eof && !error) input.end();
-        done(error ?? null);
-      });
-    },
+    write: (data, eof, done) => writeStdin(stdin, data, eof, done),
     resize: () => undefined,
   };
-}
-
-/** Reads what `fd` (non-blocking: libuv set it so) holds right now, up to CUT_OFF_DRAIN_BYTES. */
-function drainNow(fd: number, listener: ChildListener): void {
-  let taken = 0;
-  while (taken < CUT_OFF_DRAIN_BYTES) {
-    const chunk = Buffer.allocUnsafe(65_536);
-    let n: number;
-    try {
-      n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch {
-      return; // EAGAIN: empty for now; any other error ends the pipe the same way
-    }
-    if (n === 0) return;
-    taken += n;
-    listener.output(chunk.subarray(0, n));
-  }
 }

@@ -1,5 +1,6 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
 import { applyPriority, priorityPrefix, type PrioritySettings } from './priority.js';
 import { groupAlive, signalGroup } from './signals.js';
@@ -19,7 +20,8 @@ export interface PipeSpawnerOptions {
   priority?: PrioritySettings | null;
 }
 
-const NOOP_HANDLE: ChildHandle = {
+/** The handle of a child that never started: signals and resizes do nothing, input fails. */
+export const NOT_STARTED_HANDLE: ChildHandle = {
   signal: () => undefined,
   cutOff: () => undefined,
   write: (_data, _eof, done) => done(new Error('the process did not start')),
@@ -49,7 +51,7 @@ function spawnPiped(request: SpawnRequest, listener: ChildListener, priority: Pr
   } catch (error) {
     // Node throws synchronously for some bad arguments (e.g. a NUL byte); report it like the rest.
     queueMicrotask(() => listener.failed(describeSpawnError(error, request.cwd), error));
-    return NOOP_HANDLE;
+    return NOT_STARTED_HANDLE;
   }
   // uv_spawn has returned: the shell is exec'ing now and cannot have forked yet.
   if (priority && child.pid !== undefined) {
@@ -87,19 +89,21 @@ function spawnPiped(request: SpawnRequest, listener: ChildListener, priority: Pr
       child.stdout?.destroy();
       child.stderr?.destroy();
     },
-    write(data, eof, done) {
-      const stdin = child.stdin;
-      if (!stdin || stdin.writableEnded || stdin.destroyed) {
-        done(new Error('stdin is closed'));
-        return;
-      }
-      stdin.write(data, (error) => {
-        if (eof && !error) stdin.end();
-        done(error ?? null);
-      });
-    },
+    write: (data, eof, done) => writeStdin(child.stdin, data, eof, done),
     resize: () => undefined,
   };
+}
+
+/** Writes `data` to a child's stdin, then ends it when `eof`; `done` gets the outcome (an ended or missing stdin fails). */
+export function writeStdin(stdin: Writable | null | undefined, data: Buffer, eof: boolean, done: (error: Error | null) => void): void {
+  if (!stdin || stdin.writableEnded || stdin.destroyed) {
+    done(new Error('stdin is closed'));
+    return;
+  }
+  stdin.write(data, (error) => {
+    if (eof && !error) stdin.end();
+    done(error ?? null);
+  });
 }
 
 /** Reference-style text for a spawn error; the supervisor prefixes `start process: `. */

@@ -1,16 +1,14 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import * as pty from 'node-pty';
 import type { ChildHandle, ChildListener, SpawnRequest, Spawner } from './spawner.js';
 import { applyPriority, priorityPrefix, type PrioritySettings } from './priority.js';
-import { groupAlive, signalGroup } from './signals.js';
+import { groupAlive, signalGroup, signalName } from './signals.js';
 import { drainBeforeCutOff } from './terminal-drain.js';
 
 /** Ctrl-D: on a terminal in canonical mode, end of input for the foreground program. */
 const END_OF_TRANSMISSION = Buffer.from([0x04]);
 
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
 export interface PtySpawnerOptions {
   priority?: PrioritySettings | null;
@@ -74,8 +72,8 @@ function spawnOnPty(request: SpawnRequest, listener: ChildListener, priority: Pr
   }
   terminal.onExit(({ exitCode, signal }) => {
     closed = true;
-    const signalName = signal ? (SIGNAL_NAMES.get(signal) ?? null) : null;
-    listener.exited(signalName ? null : exitCode, signalName);
+    const exitSignal = signal ? signalName(signal) : null;
+    listener.exited(exitSignal ? null : exitCode, exitSignal);
     listener.closed();
   });
   return {

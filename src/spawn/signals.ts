@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 /**
  * Signal names of the API and the OS signal each one sends: the reference's `kill` and
  * `terminate`, plus `interrupt`, `hangup`, `quit`, `user1` and `user2`.
@@ -39,4 +41,11 @@ export function groupAlive(pgid: number): boolean {
     // EPERM: it exists but belongs to someone else now (pid reuse); it is not ours to track.
     return false;
   }
+}
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+/** The name of signal number `signo` (`SIGTERM` for 15), or null for one Node does not know. */
+export function signalName(signo: number): NodeJS.Signals | null {
+  return SIGNAL_NAMES.get(signo) ?? null;
 }

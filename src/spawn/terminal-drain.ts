@@ -1,9 +1,7 @@
-import { readSync } from 'node:fs';
+import { drainFd } from './drain-fd.js';
 
 /** At most this many bytes are read synchronously at the cut-off (a background job may write forever). */
 export const TERMINAL_DRAIN_BYTES = 1024 * 1024;
-
-const READ_CHUNK_BYTES = 64 * 1024;
 
 /** The parts of node-pty 1.x's UnixTerminal this module relies on (not in its typings). */
 interface UnixTerminalInternals {
@@ -31,28 +29,8 @@ export function drainBeforeCutOff(terminal: object, output: (chunk: Buffer) => v
   if (!socket || typeof socket.destroy !== 'function' || typeof fd !== 'number') return false;
   const destroy = socket.destroy.bind(socket);
   socket.destroy = (error?: Error) => {
-    readRemaining(fd, output, problem);
+    drainFd(fd, TERMINAL_DRAIN_BYTES, output, problem);
     return destroy(error);
   };
   return true;
-}
-
-function readRemaining(fd: number, output: (chunk: Buffer) => void, problem: (error: Error) => void): void {
-  let total = 0;
-  while (total < TERMINAL_DRAIN_BYTES) {
-    const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, TERMINAL_DRAIN_BYTES - total));
-    let bytes: number;
-    try {
-      bytes = readSync(fd, buffer, 0, buffer.length, null);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // EAGAIN: a background job still holds the terminal and wrote nothing more; EIO: its end;
-      // EBADF: node-pty already closed it. All three mean there is nothing more to read.
-      if (code !== 'EAGAIN' && code !== 'EIO' && code !== 'EBADF') problem(error as Error);
-      return;
-    }
-    if (bytes === 0) return;
-    total += bytes;
-    output(buffer.subarray(0, bytes));
-  }
 }

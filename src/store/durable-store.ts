@@ -93,13 +93,16 @@ export class DurableStore implements ProcessStore {
    * id it was given must still be known after a crash (then as `shutdown` or `swept`).
    */
   started(record: ProcessRecord): void {
-    if (this.closed) return;
-    this.queue.push({ kind: 'process', record });
-    this.flush();
+    this.commitNow(record);
   }
 
   /** Commits the exit (and everything queued before it) now: a client may read it next. */
   exited(record: ProcessRecord): void {
+    this.commitNow(record);
+  }
+
+  /** Writes the process row of `record` (its state now) and everything queued before it, synchronously. */
+  private commitNow(record: ProcessRecord): void {
     if (this.closed) return;
     this.queue.push({ kind: 'process', record });
     this.flush();

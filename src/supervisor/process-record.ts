@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { PtyOptions } from '../spawn/spawner.js';
 import type { ProcessContext, ProcessMachine } from './process-machine.js';
 import type { ListeningSocket } from './process-probe.js';
+import { Listeners } from './listeners.js';
 
 export type ProcessActor = Actor<ProcessMachine>;
 
@@ -100,7 +101,7 @@ export class ProcessRecord {
   waitingForInput: WaitingForInput | null = null;
   /** The TCP sockets its process group listens on (kept by the port watch), by port. */
   listening: readonly ListeningSocket[] = [];
-  private readonly watchListeners = new Set<() => void>();
+  private readonly watchListeners = new Listeners<void>();
   private readonly exitListeners = new Set<() => void>();
   private readonly historyEntries: HistoryEntry[] = [];
   private readonly exitedPromise: Promise<void>;
@@ -202,19 +203,12 @@ export class ProcessRecord {
 
   /** Calls `listener` after every change of `waitingForInput` or `listening`; returns the unsubscribe. */
   onWatchChange(listener: () => void): () => void {
-    this.watchListeners.add(listener);
-    return () => this.watchListeners.delete(listener);
+    return this.watchListeners.add(listener);
   }
 
   /** Tells the watch listeners (the watches call it after changing the fields). */
   notifyWatchChange(): void {
-    for (const listener of this.watchListeners) {
-      try {
-        listener();
-      } catch (error) {
-        this.log.error({ err: error }, 'a watch listener failed');
-      }
-    }
+    this.watchListeners.notify(undefined, (error) => this.log.error({ err: error }, 'a watch listener failed'));
   }
 
   /** Blocked waiters right now. */
